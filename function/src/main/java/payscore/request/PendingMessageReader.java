@@ -1,0 +1,321 @@
+package payscore.request;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.time.LocalDate;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.format.ResolverStyle;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Parses a pending-message body and checks every rule of the contract's request table before
+ * anything is claimed or sent. All violations are reported together, each with its field path.
+ */
+public final class PendingMessageReader {
+  /** The contract's limit on the body, in bytes of UTF-8. */
+  public static final int MAX_BODY_BYTES = 64 * 1024;
+
+  private static final Pattern ORDER_NO = Pattern.compile("[A-Za-z0-9_\\-|*]{1,32}");
+  private static final Pattern EIGHT_DIGITS = Pattern.compile("[0-9]{8}");
+  private static final DateTimeFormatter YYYYMMDD =
+      DateTimeFormatter.ofPattern("uuuuMMdd").withResolverStyle(ResolverStyle.STRICT);
+  private static final Set<String> TOP_LEVEL_FIELDS =
+      Set.of("out_order_no", "service_id", "post_payments", "post_discounts", "total_amount", "prepaid_time");
+  private static final Set<String> PAYMENT_FIELDS = Set.of("name", "amount", "description", "count");
+  private static final Set<String> DISCOUNT_FIELDS = Set.of("name", "description", "amount", "count");
+
+  private final ObjectMapper mapper;
+
+  public PendingMessageReader() {
+    this.mapper = new ObjectMapper()
+        .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  }
+
+  /** An HTTP request: the order number is the path parameter; the body may repeat it, identically. */
+  public PendingMessage readHttp(String pathOrderNo, byte[] body) throws InvalidRequestException {
+    return read(body, pathOrderNo);
+  }
+
+  /** An SQS message: the order number is the body's {@code out_order_no} field. */
+  public PendingMessage readQueued(byte[] body) throws InvalidRequestException {
+    return read(body, null);
+  }
+
+  /** Checks an order number on its own, e.g. the path of a status query. */
+  public static List<FieldError> checkOrderNo(String orderNo) {
+    Errors errors = new Errors();
+    errors.orderNo(orderNo);
+    return errors.list;
+  }
+
+  private PendingMessage read(byte[] body, String pathOrderNo) throws InvalidRequestException {
+    Errors errors = new Errors();
+    if (pathOrderNo != null) errors.orderNo(pathOrderNo);
+    JsonNode root = parse(body, errors);
+    if (root == null) throw new InvalidRequestException(errors.list);
+
+    for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!TOP_LEVEL_FIELDS.contains(name)) errors.add(name, "is not a known field");
+    }
+
+    String orderNo = pathOrderNo;
+    JsonNode bodyOrderNo = root.get("out_order_no");
+    if (pathOrderNo == null) {
+      orderNo = errors.text(bodyOrderNo, "out_order_no", 1, 32, true);
+      if (orderNo != null) errors.orderNo(orderNo);
+    } else if (bodyOrderNo != null && !bodyOrderNo.isNull() && !pathOrderNo.equals(bodyOrderNo.asText(null))) {
+      errors.add("out_order_no", "in the body differs from the order number in the path");
+    } else if (bodyOrderNo != null && bodyOrderNo.isNull()) {
+      errors.add("out_order_no", "must not be null");
+    }
+
+    String serviceId = errors.text(root.get("service_id"), "service_id", 1, 32, true);
+    List<PostPayment> payments = payments(root.get("post_payments"), errors);
+    List<PostDiscount> discounts = discounts(root.get("post_discounts"), errors);
+    Long totalAmount = errors.integer(root.get("total_amount"), "total_amount", 0, Long.MAX_VALUE, true);
+    String prepaidTime = prepaidTime(root.get("prepaid_time"), errors);
+
+    if (totalAmount != null && payments != null && discounts != null) {
+      checkTotal(totalAmount, payments, discounts, errors);
+    }
+    if (!errors.list.isEmpty()) throw new InvalidRequestException(errors.list);
+    return new PendingMessage(orderNo, serviceId, payments, discounts, totalAmount, prepaidTime);
+  }
+
+  private JsonNode parse(byte[] body, Errors errors) {
+    if (body == null || body.length == 0) {
+      errors.add("body", "is required");
+      return null;
+    }
+    if (body.length > MAX_BODY_BYTES) {
+      errors.add("body", "must be at most " + MAX_BODY_BYTES + " bytes");
+      return null;
+    }
+    JsonNode root;
+    try {
+      root = mapper.readTree(body);
+    } catch (JacksonException e) {
+      // The original message names the problem (a duplicate key, a bad UTF-8 byte) without
+      // quoting the body; the location tells the caller where to look.
+      String where = e.getLocation() == null ? "" :
+          " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+      errors.add("body", "is not valid UTF-8 JSON: " + truncate(e.getOriginalMessage()) + where);
+      return null;
+    } catch (IOException e) {
+      errors.add("body", "could not be read");
+      return null;
+    }
+    if (root == null || !root.isObject()) {
+      errors.add("body", "must be a JSON object");
+      return null;
+    }
+    return root;
+  }
+
+  private static List<PostPayment> payments(JsonNode node, Errors errors) {
+    if (!errors.array(node, "post_payments", 1, 100, true)) return null;
+    List<PostPayment> payments = new ArrayList<>(node.size());
+    boolean valid = true;
+    for (int i = 0; i < node.size(); i++) {
+      String path = "post_payments[" + i + "]";
+      JsonNode item = node.get(i);
+      int before = errors.list.size();
+      if (!errors.object(item, path, PAYMENT_FIELDS)) {
+        valid = false;
+        continue;
+      }
+      String name = errors.text(item.get("name"), path + ".name", 1, 20, true);
+      Long amount = errors.integer(item.get("amount"), path + ".amount", 0, Long.MAX_VALUE, false);
+      String description = errors.text(item.get("description"), path + ".description", 0, 30, false);
+      Long count = errors.integer(item.get("count"), path + ".count", 1, 100, false);
+      valid &= errors.list.size() == before;
+      payments.add(new PostPayment(name, amount, description, count == null ? null : count.intValue()));
+    }
+    return valid ? payments : null;
+  }
+
+  private static List<PostDiscount> discounts(JsonNode node, Errors errors) {
+    if (node == null) return List.of();
+    if (!errors.array(node, "post_discounts", 0, 30, false)) return null;
+    List<PostDiscount> discounts = new ArrayList<>(node.size());
+    Map<String, Integer> firstByName = new HashMap<>();
+    boolean valid = true;
+    for (int i = 0; i < node.size(); i++) {
+      String path = "post_discounts[" + i + "]";
+      JsonNode item = node.get(i);
+      int before = errors.list.size();
+      if (!errors.object(item, path, DISCOUNT_FIELDS)) {
+        valid = false;
+        continue;
+      }
+      String name = errors.text(item.get("name"), path + ".name", 1, 20, true);
+      String description = errors.text(item.get("description"), path + ".description", 0, 30, false);
+      Long amount = errors.integer(item.get("amount"), path + ".amount", 0, Long.MAX_VALUE, false);
+      Long count = errors.integer(item.get("count"), path + ".count", 1, Integer.MAX_VALUE, false);
+      if (name != null) {
+        Integer first = firstByName.putIfAbsent(name, i);
+        if (first != null) errors.add(path + ".name", "repeats post_discounts[" + first + "].name; names must be unique");
+      }
+      valid &= errors.list.size() == before;
+      discounts.add(new PostDiscount(name, description, amount, count == null ? null : count.intValue()));
+    }
+    return valid ? discounts : null;
+  }
+
+  private static String prepaidTime(JsonNode node, Errors errors) {
+    String text = errors.text(node, "prepaid_time", 8, 8, true);
+    if (text == null) return null;
+    if (!EIGHT_DIGITS.matcher(text).matches()) {
+      errors.add("prepaid_time", "must be a date as YYYYMMDD");
+      return null;
+    }
+    try {
+      LocalDate.parse(text, YYYYMMDD);
+    } catch (DateTimeParseException e) {
+      errors.add("prepaid_time", "is not a real calendar date");
+      return null;
+    }
+    return text;
+  }
+
+  /** WeChat's rule: total = Σ payments − Σ discounts, checked only where every payment has an amount. */
+  private static void checkTotal(long total, List<PostPayment> payments, List<PostDiscount> discounts, Errors errors) {
+    long expected = 0;
+    try {
+      for (PostPayment payment : payments) {
+        if (payment.amount() == null) return;
+        expected = Math.addExact(expected, payment.amount());
+      }
+      for (PostDiscount discount : discounts) {
+        if (discount.amount() != null) expected = Math.subtractExact(expected, discount.amount());
+      }
+    } catch (ArithmeticException e) {
+      errors.add("total_amount", "cannot be checked: the sum of the amounts is out of range");
+      return;
+    }
+    if (expected != total) {
+      errors.add("total_amount", "must equal the sum of post_payments[].amount minus the sum of post_discounts[].amount ("
+          + expected + ")");
+    }
+  }
+
+  private static String truncate(String text) {
+    if (text == null) return "unreadable";
+    return text.length() <= 120 ? text : text.substring(0, 120) + "…";
+  }
+
+  /** Collects violations in document order. */
+  private static final class Errors {
+    final List<FieldError> list = new ArrayList<>();
+
+    void add(String field, String message) {
+      list.add(new FieldError(field, message));
+    }
+
+    void orderNo(String orderNo) {
+      if (orderNo == null || orderNo.isEmpty()) {
+        add("out_order_no", "is required");
+      } else if (!ORDER_NO.matcher(orderNo).matches()) {
+        add("out_order_no", "must be 1 to 32 characters from A-Z a-z 0-9 _ - | *");
+      }
+    }
+
+    /** A string of min..max characters; returns null (after recording why) when absent or broken. */
+    String text(JsonNode node, String path, int min, int max, boolean required) {
+      if (!present(node, path, required)) return null;
+      if (!node.isTextual()) {
+        add(path, "must be a string");
+        return null;
+      }
+      String text = node.textValue();
+      for (int i = 0; i < text.length(); i++) {
+        // WeChat rejects 4-byte UTF-8 characters, which are exactly the ones Java stores as surrogates.
+        if (Character.isSurrogate(text.charAt(i))) {
+          add(path, "must not contain 4-byte UTF-8 characters such as emoji");
+          return null;
+        }
+      }
+      if (text.length() < min || text.length() > max) {
+        add(path, min == max ? "must be " + min + " characters"
+            : min == 0 ? "must be at most " + max + " characters"
+            : "must be " + min + " to " + max + " characters");
+        return null;
+      }
+      return text;
+    }
+
+    /** A JSON integer in min..max. */
+    Long integer(JsonNode node, String path, long min, long max, boolean required) {
+      if (!present(node, path, required)) return null;
+      if (!node.isIntegralNumber()) {
+        add(path, "must be an integer");
+        return null;
+      }
+      if (!node.canConvertToLong()) {
+        add(path, "is out of range");
+        return null;
+      }
+      long value = node.longValue();
+      if (value < min || value > max) {
+        add(path, max == Long.MAX_VALUE || max == Integer.MAX_VALUE
+            ? "must be at least " + min : "must be from " + min + " to " + max);
+        return null;
+      }
+      return value;
+    }
+
+    boolean array(JsonNode node, String path, int min, int max, boolean required) {
+      if (!present(node, path, required)) return false;
+      if (!node.isArray()) {
+        add(path, "must be an array");
+        return false;
+      }
+      if (node.size() < min || node.size() > max) {
+        add(path, min == 0 ? "must have at most " + max + " items" : "must have " + min + " to " + max + " items");
+        return false;
+      }
+      return true;
+    }
+
+    boolean object(JsonNode node, String path, Set<String> allowed) {
+      if (node.isNull()) {
+        add(path, "must not be null");
+        return false;
+      }
+      if (!node.isObject()) {
+        add(path, "must be an object");
+        return false;
+      }
+      for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+        String name = names.next();
+        if (!allowed.contains(name)) add(path + "." + name, "is not a known field");
+      }
+      return true;
+    }
+
+    private boolean present(JsonNode node, String path, boolean required) {
+      if (node == null) {
+        if (required) add(path, "is required");
+        return false;
+      }
+      if (node.isNull()) {
+        add(path, "must not be null");
+        return false;
+      }
+      return true;
+    }
+  }
+}

@@ -1,0 +1,132 @@
+package payscore.wechatpay;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.security.GeneralSecurityException;
+import java.security.PublicKey;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Platform-certificate mode: the certificates from {@code GET /v3/certificates}, decrypted with
+ * the APIv3 key (AEAD_AES_256_GCM), cached, refreshed after {@code refreshInterval}, and looked up
+ * by serial. An unknown serial triggers an early refresh, at most once a minute, because WeChat
+ * starts signing with a new certificate before merchants have it.
+ */
+public final class PlatformCertificates implements VerificationKeys {
+  static final String PATH = "/v3/certificates";
+  private static final Duration MIN_REFRESH_GAP = Duration.ofMinutes(1);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final SignedTransport transport;
+  private final SecretKeySpec apiV3Key;
+  private final Duration requestTimeout;
+  private final Duration refreshInterval;
+  private final Clock clock;
+
+  private volatile Map<String, X509Certificate> bySerial = Map.of();
+  private volatile Instant fetchedAt = Instant.MIN;
+  private Instant lastAttempt = Instant.MIN;
+
+  /**
+   * @param wechatpaySerial as for {@link WeChatPayClient}; the download itself is signed by a
+   *     platform certificate and checked against the certificates it carries
+   */
+  public PlatformCertificates(HttpClient http, WeChatPayEndpoints endpoints, RequestSigner signer,
+      String wechatpaySerial, String apiV3Key, Duration requestTimeout, Duration refreshInterval, Clock clock) {
+    byte[] key = Objects.requireNonNull(apiV3Key, "apiV3Key").getBytes(UTF_8);
+    if (key.length != 32) throw new KeyFormatException("apiv3_key must be 32 ASCII characters");
+    this.transport = new SignedTransport(http, endpoints, signer, wechatpaySerial, requestTimeout, clock);
+    this.apiV3Key = new SecretKeySpec(key, "AES");
+    this.requestTimeout = requestTimeout;
+    this.refreshInterval = Objects.requireNonNull(refreshInterval, "refreshInterval");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  @Override
+  public PublicKey forSerial(String serial) {
+    Instant now = clock.instant();
+    X509Certificate certificate = bySerial.get(serial);
+    boolean stale = fetchedAt.plus(refreshInterval).isBefore(now);
+    if (certificate == null || stale) {
+      refresh(now, certificate == null);
+      certificate = bySerial.get(serial);
+    }
+    if (certificate == null) return null;
+    try {
+      certificate.checkValidity(Date.from(now));
+    } catch (CertificateException e) {
+      return null;
+    }
+    return certificate.getPublicKey();
+  }
+
+  /** How many certificates are held now; for tests and logs. */
+  public int size() {
+    return bySerial.size();
+  }
+
+  private synchronized void refresh(Instant now, boolean unknownSerial) {
+    boolean stale = fetchedAt.plus(refreshInterval).isBefore(now);
+    if (!stale && !unknownSerial) return; // another thread refreshed meanwhile
+    if (lastAttempt.plus(MIN_REFRESH_GAP).isAfter(now)) return;
+    lastAttempt = now;
+    Map<String, X509Certificate> downloaded = download(now);
+    if (downloaded != null) {
+      bySerial = downloaded;
+      fetchedAt = now;
+    }
+  }
+
+  /** The decrypted, self-verified certificate list, or null (keeping the old list) on any failure. */
+  private Map<String, X509Certificate> download(Instant now) {
+    Exchange exchange = transport.send("GET", PATH, new byte[0], now.plus(requestTimeout));
+    if (!(exchange instanceof Exchange.Answered answered)) return null;
+    HttpResponse<byte[]> response = answered.response();
+    if (response.statusCode() != 200) return null;
+    Map<String, X509Certificate> certificates = new HashMap<>();
+    try {
+      JsonNode data = JSON.readTree(response.body()).path("data");
+      for (JsonNode item : data) {
+        JsonNode encrypted = item.path("encrypt_certificate");
+        String pem = decrypt(encrypted.path("associated_data").asText(""), encrypted.path("nonce").asText(),
+            encrypted.path("ciphertext").asText());
+        X509Certificate certificate = Pem.certificate("platform certificate", pem);
+        certificates.put(item.path("serial_no").asText(), certificate);
+      }
+    } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+      return null;
+    }
+    // The list is signed by one of the certificates it carries; unverified means forged or broken.
+    Map<String, X509Certificate> candidate = Map.copyOf(certificates);
+    ResponseVerifier verifier = new ResponseVerifier(serial -> {
+      X509Certificate certificate = candidate.get(serial);
+      return certificate == null ? null : certificate.getPublicKey();
+    }, clock);
+    return verifier.verify(response.headers(), response.body()).verified() ? candidate : null;
+  }
+
+  /** AEAD_AES_256_GCM: key = APIv3 key, IV = nonce, AAD = associated_data, 128-bit tag at the end. */
+  String decrypt(String associatedData, String nonce, String ciphertext) throws GeneralSecurityException {
+    Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+    cipher.init(Cipher.DECRYPT_MODE, apiV3Key, new GCMParameterSpec(128, nonce.getBytes(UTF_8)));
+    cipher.updateAAD(associatedData.getBytes(UTF_8));
+    return new String(cipher.doFinal(Base64.getDecoder().decode(ciphertext)), UTF_8);
+  }
+}

@@ -1,0 +1,108 @@
+package payscore.wechatpay;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import javax.net.ssl.SSLHandshakeException;
+
+/**
+ * Sends one APIv3 request: signs the exact bytes, sends them over {@code java.net.http}, and
+ * says whether an answer came, nothing was sent, or the request may have arrived unanswered.
+ * A failure to connect to the primary host is tried once more on the backup host; a failure
+ * after the request was written never is, since WeChat may have processed it.
+ */
+final class SignedTransport {
+  static final String USER_AGENT = "payscore-pending-message/1.0 (java.net.http; Java "
+      + Runtime.version().feature() + ")";
+
+  private final HttpClient http;
+  private final WeChatPayEndpoints endpoints;
+  private final RequestSigner signer;
+  private final String wechatpaySerial;
+  private final Duration requestTimeout;
+  private final Clock clock;
+
+  /**
+   * @param wechatpaySerial the {@code PUB_KEY_ID_…} to send as {@code Wechatpay-Serial}, so WeChat
+   *     signs its answer with the public key; null in platform-certificate-only mode
+   * @param requestTimeout the longest wait for an answer; the caller's deadline may cut it shorter
+   */
+  SignedTransport(HttpClient http, WeChatPayEndpoints endpoints, RequestSigner signer, String wechatpaySerial,
+      Duration requestTimeout, Clock clock) {
+    this.http = Objects.requireNonNull(http, "http");
+    this.endpoints = Objects.requireNonNull(endpoints, "endpoints");
+    this.signer = Objects.requireNonNull(signer, "signer");
+    this.wechatpaySerial = wechatpaySerial;
+    this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  Exchange send(String method, String rawPath, byte[] body, Instant deadline) {
+    // The host is not part of the signature, so the same signed request may go to the backup.
+    String authorization = signer.authorization(method, rawPath, body);
+    Exchange first = sendTo(endpoints.primary(), method, rawPath, body, authorization, deadline);
+    if (first instanceof Exchange.NotSent notSent && endpoints.backup() != null) {
+      Exchange second = sendTo(endpoints.backup(), method, rawPath, body, authorization, deadline);
+      if (second instanceof Exchange.NotSent again) {
+        return new Exchange.NotSent(notSent.reason() + "; backup host: " + again.reason());
+      }
+      return second;
+    }
+    return first;
+  }
+
+  private Exchange sendTo(URI host, String method, String rawPath, byte[] body, String authorization,
+      Instant deadline) {
+    Duration remaining = Duration.between(clock.instant(), deadline);
+    if (remaining.compareTo(Duration.ofMillis(1)) < 0) {
+      return new Exchange.NotSent("the deadline passed before the request was sent");
+    }
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(host + rawPath))
+        .timeout(remaining.compareTo(requestTimeout) < 0 ? remaining : requestTimeout)
+        .header("Authorization", authorization)
+        .header("Accept", "application/json")
+        .header("User-Agent", USER_AGENT);
+    if (wechatpaySerial != null) request.header("Wechatpay-Serial", wechatpaySerial);
+    if (body.length > 0 || method.equals("POST")) {
+      request.header("Content-Type", "application/json")
+          .method(method, HttpRequest.BodyPublishers.ofByteArray(body));
+    } else {
+      request.method(method, HttpRequest.BodyPublishers.noBody());
+    }
+    try {
+      HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+      return new Exchange.Answered(response, host);
+    } catch (HttpConnectTimeoutException e) {
+      return new Exchange.NotSent("connect to " + host.getHost() + " timed out");
+    } catch (HttpTimeoutException e) {
+      return new Exchange.NoAnswer("no answer from " + host.getHost() + " within " + remainingMillis(remaining)
+          + " ms", true);
+    } catch (ConnectException | SSLHandshakeException e) {
+      return new Exchange.NotSent("could not connect to " + host.getHost() + " ("
+          + e.getClass().getSimpleName() + ")");
+    } catch (IOException e) {
+      if (e.getCause() instanceof UnresolvedAddressException) {
+        return new Exchange.NotSent("could not resolve " + host.getHost());
+      }
+      return new Exchange.NoAnswer("connection to " + host.getHost() + " failed after sending ("
+          + e.getClass().getSimpleName() + ")", false);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Exchange.NoAnswer("interrupted while waiting for " + host.getHost(), false);
+    }
+  }
+
+  private long remainingMillis(Duration remaining) {
+    return Math.min(remaining.toMillis(), requestTimeout.toMillis());
+  }
+}

@@ -1,0 +1,90 @@
+package payscore.wechatpay;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+/** Sends the Pay Score service-fee pending message and classifies WeChat's answer. */
+public final class WeChatPayClient {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_ERROR_TEXT = 256;
+
+  private final SignedTransport transport;
+  private final ResponseVerifier verifier;
+
+  /**
+   * @param http one client per execution environment, shared by every merchant key version
+   * @param wechatpaySerial the {@code PUB_KEY_ID_…} sent as {@code Wechatpay-Serial}; null if none
+   */
+  public WeChatPayClient(HttpClient http, WeChatPayEndpoints endpoints, RequestSigner signer,
+      String wechatpaySerial, ResponseVerifier verifier, Duration requestTimeout, Clock clock) {
+    this.transport = new SignedTransport(http, endpoints, signer, wechatpaySerial, requestTimeout, clock);
+    this.verifier = Objects.requireNonNull(verifier, "verifier");
+  }
+
+  /** The raw path WeChat sees and the signature covers; the order number encoded as URLEncoder does. */
+  public static String pendingMessagePath(String outOrderNo) {
+    return "/v3/payscore/serviceorder/" + URLEncoder.encode(outOrderNo, UTF_8) + "/send-pendingmessage";
+  }
+
+  /**
+   * Sends {@code body} (the canonical JSON, sent and signed byte for byte) for this order.
+   * Never throws for anything WeChat or the network does; the outcome says what happened.
+   *
+   * @param deadline no wait goes past it: the request timeout is cut to what remains
+   */
+  public SendOutcome sendPendingMessage(String outOrderNo, byte[] body, Instant deadline) {
+    Exchange exchange = transport.send("POST", pendingMessagePath(outOrderNo), body, deadline);
+    if (exchange instanceof Exchange.NotSent notSent) {
+      return new SendOutcome.NotProcessed(0, "CONNECT_FAILED", notSent.reason(), null);
+    }
+    if (exchange instanceof Exchange.NoAnswer noAnswer) {
+      return new SendOutcome.Uncertain(0, noAnswer.timedOut() ? "TIMEOUT" : "NO_ANSWER", noAnswer.reason(), null);
+    }
+    HttpResponse<byte[]> response = ((Exchange.Answered) exchange).response();
+    int status = response.statusCode();
+    String requestId = response.headers().firstValue("Request-ID").orElse(null);
+    if (status >= 200 && status < 300) {
+      Verification verification = verifier.verify(response.headers(), response.body());
+      return verification.verified()
+          ? new SendOutcome.Accepted(status, requestId)
+          : new SendOutcome.Uncertain(status, "UNVERIFIED_RESPONSE", verification.reason(), requestId);
+    }
+    ErrorBody error = ErrorBody.parse(response.body());
+    if (status == 401 || status == 429) return new SendOutcome.NotProcessed(status, error.code, error.message, requestId);
+    if (status >= 400 && status < 500) return new SendOutcome.Rejected(status, error.code, error.message, requestId);
+    // 5xx: WeChat says "may or may not have been processed". 1xx and 3xx are not part of this
+    // API, so they get the same caution.
+    return new SendOutcome.Uncertain(status, error.code, error.message, requestId);
+  }
+
+  /** WeChat's {@code {"code","message"}}, tolerating an empty, HTML or truncated body. */
+  private record ErrorBody(String code, String message) {
+    static ErrorBody parse(byte[] body) {
+      if (body == null || body.length == 0) return new ErrorBody(null, null);
+      try {
+        JsonNode node = JSON.readTree(body);
+        if (node != null && node.isObject()) {
+          return new ErrorBody(text(node.get("code")), text(node.get("message")));
+        }
+      } catch (java.io.IOException e) {
+        // not JSON: fall through
+      }
+      return new ErrorBody(null, "non-JSON error body of " + body.length + " bytes");
+    }
+
+    private static String text(JsonNode node) {
+      if (node == null || !node.isValueNode()) return null;
+      String text = node.asText();
+      return text.length() <= MAX_ERROR_TEXT ? text : text.substring(0, MAX_ERROR_TEXT);
+    }
+  }
+}
