@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -20,7 +24,8 @@ import java.util.regex.Pattern;
 
 /**
  * Parses a pending-message body and checks every rule of the contract's request table before
- * anything is claimed or sent. All violations are reported together, each with its field path.
+ * anything is claimed or sent. All violations are reported together, each with its field path:
+ * unknown fields first, then the rules in the order of the contract's table.
  */
 public final class PendingMessageReader {
   /** The contract's limit on the body, in bytes of UTF-8. */
@@ -45,6 +50,7 @@ public final class PendingMessageReader {
 
   /** An HTTP request: the order number is the path parameter; the body may repeat it, identically. */
   public PendingMessage readHttp(String pathOrderNo, byte[] body) throws InvalidRequestException {
+    if (pathOrderNo == null) throw new InvalidRequestException(List.of(new FieldError("out_order_no", "is required")));
     return read(body, pathOrderNo);
   }
 
@@ -76,10 +82,11 @@ public final class PendingMessageReader {
     if (pathOrderNo == null) {
       orderNo = errors.text(bodyOrderNo, "out_order_no", 1, 32, true);
       if (orderNo != null) errors.orderNo(orderNo);
-    } else if (bodyOrderNo != null && !bodyOrderNo.isNull() && !pathOrderNo.equals(bodyOrderNo.asText(null))) {
-      errors.add("out_order_no", "in the body differs from the order number in the path");
-    } else if (bodyOrderNo != null && bodyOrderNo.isNull()) {
-      errors.add("out_order_no", "must not be null");
+    } else if (bodyOrderNo != null) {
+      String repeated = errors.text(bodyOrderNo, "out_order_no", 1, 32, true);
+      if (repeated != null && !repeated.equals(pathOrderNo)) {
+        errors.add("out_order_no", "in the body differs from the order number in the path");
+      }
     }
 
     String serviceId = errors.text(root.get("service_id"), "service_id", 1, 32, true);
@@ -104,15 +111,27 @@ public final class PendingMessageReader {
       errors.add("body", "must be at most " + MAX_BODY_BYTES + " bytes");
       return null;
     }
+    String text;
+    try {
+      // Strict UTF-8 first: the JSON parser alone would accept overlong forms and UTF-16.
+      text = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(body))
+          .toString();
+    } catch (CharacterCodingException e) {
+      errors.add("body", "is not valid UTF-8");
+      return null;
+    }
     JsonNode root;
     try {
-      root = mapper.readTree(body);
+      root = mapper.readTree(text);
     } catch (JacksonException e) {
-      // The original message names the problem (a duplicate key, a bad UTF-8 byte) without
+      // The original message names the problem (a duplicate key, a stray character) without
       // quoting the body; the location tells the caller where to look.
       String where = e.getLocation() == null ? "" :
           " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
-      errors.add("body", "is not valid UTF-8 JSON: " + truncate(e.getOriginalMessage()) + where);
+      errors.add("body", "is not valid JSON: " + truncate(e.getOriginalMessage()) + where);
       return null;
     } catch (IOException e) {
       errors.add("body", "could not be read");
@@ -217,7 +236,7 @@ public final class PendingMessageReader {
     return text.length() <= 120 ? text : text.substring(0, 120) + "…";
   }
 
-  /** Collects violations in document order. */
+  /** Collects violations in the order they are found. */
   private static final class Errors {
     final List<FieldError> list = new ArrayList<>();
 
