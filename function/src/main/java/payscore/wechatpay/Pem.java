@@ -26,24 +26,26 @@ public final class Pem {
 
   public static PrivateKey privateKey(String field, String pem) {
     byte[] der = body(field, pem, PRIVATE_KEY);
+    PrivateKey key;
     try {
-      PrivateKey key = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der));
-      requireRsa2048(field, key);
-      return key;
+      key = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der));
     } catch (GeneralSecurityException | IllegalArgumentException e) {
       throw new KeyFormatException(field + " is not a PKCS#8 RSA private key");
     }
+    requireRsa2048(field, key);
+    return key;
   }
 
   public static PublicKey publicKey(String field, String pem) {
     byte[] der = body(field, pem, PUBLIC_KEY);
+    PublicKey key;
     try {
-      PublicKey key = KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(der));
-      requireRsa2048(field, key);
-      return key;
+      key = KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(der));
     } catch (GeneralSecurityException | IllegalArgumentException e) {
       throw new KeyFormatException(field + " is not an RSA public key (SubjectPublicKeyInfo)");
     }
+    requireRsa2048(field, key);
+    return key;
   }
 
   public static X509Certificate certificate(String field, String pem) {

@@ -7,6 +7,11 @@ package payscore.wechatpay;
  * {@code Request-ID} header when there was one.
  */
 public sealed interface SendOutcome {
+  /** {@link NotProcessed#code()} when the caller's deadline had passed before anything was sent. */
+  String DEADLINE_EXCEEDED = SignedTransport.DEADLINE_EXCEEDED;
+  /** {@link Uncertain#code()} when the request was sent and no answer came in time. */
+  String TIMEOUT = "TIMEOUT";
+
   int status();
 
   String code();

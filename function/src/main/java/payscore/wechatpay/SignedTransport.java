@@ -22,6 +22,8 @@ import javax.net.ssl.SSLHandshakeException;
  * after the request was written never is, since WeChat may have processed it.
  */
 final class SignedTransport {
+  static final String CONNECT_FAILED = "CONNECT_FAILED";
+  static final String DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED";
   static final String USER_AGENT = "payscore-pending-message/1.0 (java.net.http; Java "
       + Runtime.version().feature() + ")";
 
@@ -54,7 +56,7 @@ final class SignedTransport {
     if (first instanceof Exchange.NotSent notSent && endpoints.backup() != null) {
       Exchange second = sendTo(endpoints.backup(), method, rawPath, body, authorization, deadline);
       if (second instanceof Exchange.NotSent again) {
-        return new Exchange.NotSent(notSent.reason() + "; backup host: " + again.reason());
+        return new Exchange.NotSent(again.code(), notSent.reason() + "; backup host: " + again.reason());
       }
       return second;
     }
@@ -65,7 +67,7 @@ final class SignedTransport {
       Instant deadline) {
     Duration remaining = Duration.between(clock.instant(), deadline);
     if (remaining.compareTo(Duration.ofMillis(1)) < 0) {
-      return new Exchange.NotSent("the deadline passed before the request was sent");
+      return new Exchange.NotSent(DEADLINE_EXCEEDED, "the deadline passed before the request was sent");
     }
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(host + rawPath))
         .timeout(remaining.compareTo(requestTimeout) < 0 ? remaining : requestTimeout)
@@ -83,16 +85,16 @@ final class SignedTransport {
       HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
       return new Exchange.Answered(response, host);
     } catch (HttpConnectTimeoutException e) {
-      return new Exchange.NotSent("connect to " + host.getHost() + " timed out");
+      return new Exchange.NotSent(CONNECT_FAILED, "connect to " + host.getHost() + " timed out");
     } catch (HttpTimeoutException e) {
       return new Exchange.NoAnswer("no answer from " + host.getHost() + " within " + remainingMillis(remaining)
           + " ms", true);
     } catch (ConnectException | SSLHandshakeException e) {
-      return new Exchange.NotSent("could not connect to " + host.getHost() + " ("
+      return new Exchange.NotSent(CONNECT_FAILED, "could not connect to " + host.getHost() + " ("
           + e.getClass().getSimpleName() + ")");
     } catch (IOException e) {
       if (e.getCause() instanceof UnresolvedAddressException) {
-        return new Exchange.NotSent("could not resolve " + host.getHost());
+        return new Exchange.NotSent(CONNECT_FAILED, "could not resolve " + host.getHost());
       }
       return new Exchange.NoAnswer("connection to " + host.getHost() + " failed after sending ("
           + e.getClass().getSimpleName() + ")", false);

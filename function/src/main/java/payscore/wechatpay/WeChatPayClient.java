@@ -44,10 +44,10 @@ public final class WeChatPayClient {
   public SendOutcome sendPendingMessage(String outOrderNo, byte[] body, Instant deadline) {
     Exchange exchange = transport.send("POST", pendingMessagePath(outOrderNo), body, deadline);
     if (exchange instanceof Exchange.NotSent notSent) {
-      return new SendOutcome.NotProcessed(0, "CONNECT_FAILED", notSent.reason(), null);
+      return new SendOutcome.NotProcessed(0, notSent.code(), notSent.reason(), null);
     }
     if (exchange instanceof Exchange.NoAnswer noAnswer) {
-      return new SendOutcome.Uncertain(0, noAnswer.timedOut() ? "TIMEOUT" : "NO_ANSWER", noAnswer.reason(), null);
+      return new SendOutcome.Uncertain(0, noAnswer.timedOut() ? SendOutcome.TIMEOUT : "NO_ANSWER", noAnswer.reason(), null);
     }
     HttpResponse<byte[]> response = ((Exchange.Answered) exchange).response();
     int status = response.statusCode();

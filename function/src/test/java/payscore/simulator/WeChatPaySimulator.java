@@ -1,0 +1,197 @@
+package payscore.simulator;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A local WeChat Pay APIv3 for {@code send-pendingmessage} and {@code GET /v3/certificates}: it
+ * authenticates requests, applies WeChat's rules, allows one message per order, signs its 2xx
+ * answers, and can be scripted to misbehave. Thread-safe.
+ */
+public final class WeChatPaySimulator implements AutoCloseable {
+
+  private static final int BACKLOG = 128;
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final Endpoints endpoints;
+  private final MerchantRegistry merchants;
+  private final Orders orders;
+  private final RequestLog log;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private WeChatPaySimulator(
+      HttpServer server, ExecutorService executor, Endpoints endpoints, MerchantRegistry merchants, Orders orders,
+      RequestLog log) {
+    this.server = server;
+    this.executor = executor;
+    this.endpoints = endpoints;
+    this.merchants = merchants;
+    this.orders = orders;
+    this.log = log;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** {@code http://127.0.0.1:<port>}, without a trailing slash. */
+  public URI baseUrl() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  /** From now on only this key, under this serial, authenticates {@code mchid}. */
+  public void replaceMerchantKeys(String mchid, String serialNo, PublicKey key) {
+    merchants.replace(
+        Objects.requireNonNull(mchid, "mchid"), Objects.requireNonNull(serialNo, "serialNo"),
+        Objects.requireNonNull(key, "key"));
+  }
+
+  /**
+   * Appends answers to the order's queue. Each authenticated request for the order takes the next
+   * one; when the queue is empty the order is handled normally.
+   */
+  public void script(String outOrderNo, Behaviour... behaviours) {
+    orders.script(Objects.requireNonNull(outOrderNo, "outOrderNo"), List.of(behaviours));
+  }
+
+  /** Every request received, on any path, in arrival order. */
+  public List<RecordedRequest> requests() {
+    return log.snapshot();
+  }
+
+  /** The send-pendingmessage requests whose decoded order number is {@code outOrderNo}. */
+  public List<RecordedRequest> requestsFor(String outOrderNo) {
+    return log.snapshot().stream().filter(request -> outOrderNo.equals(request.outOrderNo())).toList();
+  }
+
+  /** How many messages WeChat took for the order: 0 or 1, unless a scripted answer forced more. */
+  public int acceptedCount(String outOrderNo) {
+    return orders.taken(outOrderNo);
+  }
+
+  /** Forgets requests, taken messages and scripts; merchant keys stay. */
+  public void reset() {
+    orders.clear();
+    log.clear();
+  }
+
+  /** Stops at once: open connections are dropped and waiting handlers interrupted. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    server.stop(0);
+    endpoints.releaseHanging();
+    executor.shutdownNow();
+  }
+
+  public static final class Builder {
+
+    private Clock clock = Clock.systemUTC();
+    private final List<MerchantKey> merchantKeys = new ArrayList<>();
+    private ResponseSigner.SigningKey publicKeyModeKey;
+    private byte[] apiV3Key;
+    private List<PlatformCertificate> certificates = List.of();
+    private Reply duplicateRejection = Reply.error(400, "INVALID_ORDER_STATE", "订单已下发过待处理消息");
+
+    private record MerchantKey(String mchid, String serialNo, PublicKey key) {}
+
+    private Builder() {}
+
+    /** Used for the request timestamp window and the response timestamps; default {@link Clock#systemUTC()}. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Registers a merchant API key; call again for more merchants or more serials of one merchant. */
+    public Builder merchant(String mchid, String serialNo, PublicKey key) {
+      merchantKeys.add(new MerchantKey(
+          Objects.requireNonNull(mchid, "mchid"), Objects.requireNonNull(serialNo, "serialNo"),
+          Objects.requireNonNull(key, "key")));
+      return this;
+    }
+
+    /** Signs with the WeChat Pay public-key-mode key under {@code publicKeyId} (e.g. {@code PUB_KEY_ID_…}). */
+    public Builder publicKeyMode(String publicKeyId, KeyPair wechatpayKey) {
+      this.publicKeyModeKey = new ResponseSigner.SigningKey(
+          Objects.requireNonNull(publicKeyId, "publicKeyId"), wechatpayKey.getPrivate());
+      return this;
+    }
+
+    /** Serves these certificates from GET /v3/certificates and signs with the one expiring last. */
+    public Builder platformCertificateMode(String apiV3Key, List<PlatformCertificate> certificates) {
+      if (apiV3Key.length() != 32 || !apiV3Key.chars().allMatch(c -> c < 128)) {
+        throw new IllegalArgumentException("the APIv3 key must be 32 ASCII characters");
+      }
+      if (certificates.isEmpty()) {
+        throw new IllegalArgumentException("platform-certificate mode needs at least one certificate");
+      }
+      this.apiV3Key = apiV3Key.getBytes(StandardCharsets.US_ASCII);
+      this.certificates = List.copyOf(certificates);
+      return this;
+    }
+
+    /** What a second message for an order gets; WeChat's real code is unconfirmed. */
+    public Builder duplicateRejection(int status, String code, String message) {
+      if (status < 400 || status > 599) {
+        throw new IllegalArgumentException("not an error status: " + status);
+      }
+      this.duplicateRejection = Reply.error(
+          status, Objects.requireNonNull(code, "code"), Objects.requireNonNull(message, "message"));
+      return this;
+    }
+
+    /** @throws IllegalStateException when neither public-key mode nor platform-certificate mode is configured */
+    public WeChatPaySimulator start() throws IOException {
+      ResponseSigner.SigningKey newestCertificateKey = certificates.stream()
+          .max(Comparator.comparing(certificate -> certificate.certificate().getNotAfter()))
+          .map(certificate -> new ResponseSigner.SigningKey(certificate.serialNo(), certificate.privateKey()))
+          .orElse(null);
+      ResponseSigner signer = new ResponseSigner(clock, publicKeyModeKey, newestCertificateKey);
+      MerchantRegistry merchants = new MerchantRegistry();
+      merchantKeys.forEach(merchant -> merchants.add(merchant.mchid(), merchant.serialNo(), merchant.key()));
+      Orders orders = new Orders();
+      RequestLog log = new RequestLog();
+      Endpoints endpoints = new Endpoints(
+          clock, new RequestAuthenticator(clock, merchants), signer,
+          apiV3Key == null ? null : new CertificateList(apiV3Key, certificates),
+          duplicateRejection, orders, log);
+
+      HttpServer server = HttpServer.create(
+          new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0), BACKLOG);
+      ExecutorService executor = Executors.newCachedThreadPool(handlerThreads());
+      server.setExecutor(executor);
+      server.createContext("/", endpoints);
+      server.start();
+      return new WeChatPaySimulator(server, executor, endpoints, merchants, orders, log);
+    }
+
+    private static ThreadFactory handlerThreads() {
+      AtomicInteger count = new AtomicInteger();
+      return task -> {
+        Thread thread = new Thread(task, "wechatpay-simulator-" + count.incrementAndGet());
+        thread.setDaemon(true);
+        return thread;
+      };
+    }
+  }
+}
