@@ -1,0 +1,225 @@
+package payscore.idempotency;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import payscore.idempotency.IdempotencyRecord.LastError;
+import payscore.idempotency.IdempotencyRecord.State;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
+
+/**
+ * {@link IdempotencyStore} on a DynamoDB table with partition key {@code pk}. This class only
+ * translates: each verb is one conditional request, and a refused claim returns the old item
+ * ({@code ALL_OLD}), so a duplicate costs one round trip.
+ */
+public final class DynamoDbIdempotencyStore implements IdempotencyStore {
+  /** The table's TTL attribute, in seconds since the epoch. */
+  public static final String EXPIRES_AT = "expires_at";
+
+  private static final String CLAIM_CONDITION = "attribute_not_exists(#pk)"
+      + " OR #state = :rejected"
+      + " OR (#state = :unknown AND #hash = :hash AND #review = :false)"
+      + " OR (#state = :in_progress AND #hash = :hash AND #lease < :now_ms)"
+      // DynamoDB deletes expired items only eventually; an expired record counts as gone.
+      + " OR (#state = :sent AND #expires < :now_s)";
+  private static final String CLAIM_UPDATE = "SET #state = :in_progress, #hash = :hash, #lease = :lease,"
+      + " #token = :token, #review = :false, #attempts = if_not_exists(#attempts, :zero) + :one,"
+      + " #created = if_not_exists(#created, :now), #updated = :now, #expires = :expires";
+
+  private static final Map<String, String> NAMES = Map.ofEntries(
+      Map.entry("#pk", "pk"),
+      Map.entry("#state", "state"),
+      Map.entry("#hash", "payload_hash"),
+      Map.entry("#lease", "lease_until"),
+      Map.entry("#token", "lease_token"),
+      Map.entry("#review", "needs_review"),
+      Map.entry("#attempts", "attempts"),
+      Map.entry("#request_id", "wechatpay_request_id"),
+      Map.entry("#error", "last_error"),
+      Map.entry("#created", "created_at"),
+      Map.entry("#updated", "updated_at"),
+      Map.entry("#sent", "sent_at"),
+      Map.entry("#expires", EXPIRES_AT));
+
+  private final DynamoDbClient dynamo;
+  private final String table;
+
+  public DynamoDbIdempotencyStore(DynamoDbClient dynamo, String table) {
+    this.dynamo = Objects.requireNonNull(dynamo, "dynamo");
+    this.table = Objects.requireNonNull(table, "table");
+  }
+
+  @Override
+  public Claim claim(String key, String payloadHash, String token, Instant now, Instant leaseUntil, long expiresAt) {
+    Map<String, AttributeValue> values = new HashMap<>();
+    values.put(":rejected", s(State.REJECTED.name()));
+    values.put(":unknown", s(State.UNKNOWN.name()));
+    values.put(":in_progress", s(State.IN_PROGRESS.name()));
+    values.put(":sent", s(State.SENT.name()));
+    values.put(":hash", s(payloadHash));
+    values.put(":false", AttributeValue.fromBool(false));
+    values.put(":now_ms", n(now.toEpochMilli()));
+    values.put(":now_s", n(now.getEpochSecond()));
+    values.put(":lease", n(leaseUntil.toEpochMilli()));
+    values.put(":token", s(token));
+    values.put(":zero", n(0));
+    values.put(":one", n(1));
+    values.put(":now", s(now.toString()));
+    values.put(":expires", n(expiresAt));
+    try {
+      UpdateItemResponse response = dynamo.updateItem(request -> request
+          .tableName(table)
+          .key(Map.of("pk", s(key)))
+          .conditionExpression(CLAIM_CONDITION)
+          .updateExpression(CLAIM_UPDATE)
+          .expressionAttributeNames(names(CLAIM_CONDITION + CLAIM_UPDATE))
+          .expressionAttributeValues(values)
+          .returnValues(ReturnValue.ALL_OLD)
+          .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
+      IdempotencyRecord previous = response.hasAttributes() && !response.attributes().isEmpty()
+          ? fromItem(response.attributes()) : null;
+      return new Claim.Granted(token, previous == null ? 1 : previous.attempts() + 1, previous);
+    } catch (ConditionalCheckFailedException e) {
+      return new Claim.Refused(fromItem(e.item()));
+    }
+  }
+
+  @Override
+  public Optional<IdempotencyRecord> find(String key) {
+    Map<String, AttributeValue> item = dynamo.getItem(request -> request
+        .tableName(table)
+        .key(Map.of("pk", s(key)))
+        .consistentRead(true)).item();
+    return item == null || item.isEmpty() ? Optional.empty() : Optional.of(fromItem(item));
+  }
+
+  @Override
+  public Optional<IdempotencyRecord> finish(String key, String payloadHash, String token, Finish finish,
+      Instant now) {
+    Map<String, AttributeValue> values = new HashMap<>();
+    values.put(":token", s(token));
+    values.put(":state", s(finish.state().name()));
+    values.put(":review", AttributeValue.fromBool(finish.needsReview()));
+    values.put(":now", s(now.toString()));
+    StringBuilder set = new StringBuilder("SET #state = :state, #review = :review, #updated = :now");
+    StringBuilder remove = new StringBuilder(" REMOVE #lease, #token");
+    if (finish.wechatpayRequestId() != null) {
+      set.append(", #request_id = :request_id");
+      values.put(":request_id", s(finish.wechatpayRequestId()));
+    }
+    if (finish.lastError() != null) {
+      set.append(", #error = :error");
+      values.put(":error", lastError(finish.lastError()));
+    } else if (finish.state() == State.SENT) {
+      remove.append(", #error");
+    }
+    String condition = "#token = :token";
+    if (finish.state() == State.SENT) {
+      set.append(", #sent = :now");
+      condition = "#token = :token OR (#hash = :hash AND #state IN (:in_progress, :unknown))";
+      values.put(":hash", s(payloadHash));
+      values.put(":in_progress", s(State.IN_PROGRESS.name()));
+      values.put(":unknown", s(State.UNKNOWN.name()));
+    }
+    String update = set.append(remove).toString();
+    String finalCondition = condition;
+    try {
+      UpdateItemResponse response = dynamo.updateItem(request -> request
+          .tableName(table)
+          .key(Map.of("pk", s(key)))
+          .conditionExpression(finalCondition)
+          .updateExpression(update)
+          .expressionAttributeNames(names(finalCondition + update))
+          .expressionAttributeValues(values)
+          .returnValues(ReturnValue.ALL_NEW));
+      return Optional.of(fromItem(response.attributes()));
+    } catch (ConditionalCheckFailedException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public boolean release(String key, String token) {
+    try {
+      dynamo.deleteItem(request -> request
+          .tableName(table)
+          .key(Map.of("pk", s(key)))
+          .conditionExpression("#token = :token")
+          .expressionAttributeNames(Map.of("#token", "lease_token"))
+          .expressionAttributeValues(Map.of(":token", s(token))));
+      return true;
+    } catch (ConditionalCheckFailedException e) {
+      return false;
+    }
+  }
+
+  /** Only the names an expression uses: DynamoDB refuses unused ones. */
+  private static Map<String, String> names(String expression) {
+    Map<String, String> used = new HashMap<>();
+    NAMES.forEach((alias, name) -> {
+      if (expression.contains(alias)) used.put(alias, name);
+    });
+    return used;
+  }
+
+  static IdempotencyRecord fromItem(Map<String, AttributeValue> item) {
+    return new IdempotencyRecord(
+        string(item, "pk"),
+        State.valueOf(string(item, "state")),
+        string(item, "payload_hash"),
+        item.containsKey("lease_until") ? Instant.ofEpochMilli(number(item, "lease_until")) : null,
+        string(item, "lease_token"),
+        item.containsKey("needs_review") && Boolean.TRUE.equals(item.get("needs_review").bool()),
+        (int) number(item, "attempts"),
+        string(item, "wechatpay_request_id"),
+        lastError(item.get("last_error")),
+        instant(item, "created_at"),
+        instant(item, "updated_at"),
+        instant(item, "sent_at"),
+        number(item, EXPIRES_AT));
+  }
+
+  private static AttributeValue lastError(LastError error) {
+    Map<String, AttributeValue> map = new HashMap<>();
+    map.put("status", n(error.status()));
+    if (error.code() != null) map.put("code", s(error.code()));
+    if (error.message() != null) map.put("message", s(error.message()));
+    return AttributeValue.fromM(map);
+  }
+
+  private static LastError lastError(AttributeValue value) {
+    if (value == null || !value.hasM()) return null;
+    Map<String, AttributeValue> map = value.m();
+    return new LastError((int) number(map, "status"), string(map, "code"), string(map, "message"));
+  }
+
+  private static AttributeValue s(String value) {
+    return AttributeValue.fromS(value);
+  }
+
+  private static AttributeValue n(long value) {
+    return AttributeValue.fromN(Long.toString(value));
+  }
+
+  private static String string(Map<String, AttributeValue> item, String name) {
+    AttributeValue value = item.get(name);
+    return value == null ? null : value.s();
+  }
+
+  private static long number(Map<String, AttributeValue> item, String name) {
+    AttributeValue value = item.get(name);
+    return value == null || value.n() == null ? 0 : Long.parseLong(value.n());
+  }
+
+  private static Instant instant(Map<String, AttributeValue> item, String name) {
+    String text = string(item, name);
+    return text == null ? null : Instant.parse(text);
+  }
+}

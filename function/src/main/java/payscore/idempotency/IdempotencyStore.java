@@ -1,0 +1,34 @@
+package payscore.idempotency;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The idempotency records, changed by conditional writes only: no read decides a write. Keeping
+ * the invariants of the contract is the store's job; deciding what an outcome means is not.
+ */
+public interface IdempotencyStore {
+  /**
+   * Claims the order for one send of the body with {@code payloadHash}, in one conditional write.
+   * Granted when the order is new, was rejected, is {@code UNKNOWN} (not under review) with the
+   * same body, or is held by a claim whose lease has passed with the same body.
+   *
+   * @param leaseUntil after this instant the claim counts as abandoned by a dead holder
+   * @param expiresAt the record's TTL, in seconds since the epoch
+   */
+  Claim claim(String key, String payloadHash, String token, Instant now, Instant leaseUntil, long expiresAt);
+
+  Optional<IdempotencyRecord> find(String key);
+
+  /**
+   * Ends the claim {@code token} with {@code finish} and returns the record as written; empty when
+   * the claim was lost (its lease
+   * passed and another request took the order over). A {@code SENT} finish is also written over a
+   * lost claim of the same body that has not ended in {@code SENT}: WeChat's verified 204 is the
+   * truth, whoever holds the order now.
+   */
+  Optional<IdempotencyRecord> finish(String key, String payloadHash, String token, Finish finish, Instant now);
+
+  /** Deletes the claim {@code token}: nothing reached WeChat, so the order is free again. */
+  boolean release(String key, String token);
+}

@@ -1,0 +1,119 @@
+package payscore.observe;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.StringWriter;
+import java.time.Clock;
+import java.util.Objects;
+
+/**
+ * One structured JSON line per outcome, and a CloudWatch Embedded Metric Format line beside it.
+ * Only identifiers, states and figures are written: never a body, a key, a signature or a secret.
+ */
+public final class OutcomeLog {
+  static final String NAMESPACE = "PayScorePendingMessage";
+  private static final JsonFactory JSON = new JsonFactory();
+
+  private final PrintStream out;
+  private final Clock clock;
+
+  public OutcomeLog(PrintStream out, Clock clock) {
+    this.out = Objects.requireNonNull(out, "out");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /** The metric an outcome counts toward; each one is also a CloudWatch metric name. */
+  public enum Metric { Sent, Replayed, Rejected, Uncertain, Parked, Retried, InvalidRequest, Failed }
+
+  /**
+   * @param trigger {@code api} or {@code sqs}
+   * @param state the record's state, or the result's name when no record was touched
+   */
+  public record Entry(String trigger, String outOrderNo, String sqsMessageId, String result, String state,
+      int attempt, String wechatpayRequestId, int wechatpayStatus, String errorCode, String errorMessage,
+      long durationMs, Metric metric) {}
+
+  public void outcome(Entry entry) {
+    String line = write(json -> {
+      json.writeStringField("level", entry.metric == Metric.Failed || entry.metric == Metric.Uncertain ? "WARN" : "INFO");
+      json.writeStringField("event", "pending_message");
+      json.writeStringField("trigger", entry.trigger);
+      field(json, "out_order_no", entry.outOrderNo);
+      field(json, "sqs_message_id", entry.sqsMessageId);
+      json.writeStringField("result", entry.result);
+      field(json, "state", entry.state);
+      if (entry.attempt > 0) json.writeNumberField("attempt", entry.attempt);
+      field(json, "wechatpay_request_id", entry.wechatpayRequestId);
+      if (entry.wechatpayStatus > 0) json.writeNumberField("wechatpay_status", entry.wechatpayStatus);
+      field(json, "error_code", entry.errorCode);
+      field(json, "error_message", entry.errorMessage);
+      json.writeNumberField("duration_ms", entry.durationMs);
+    });
+    String metric = write(json -> {
+      json.writeObjectFieldStart("_aws");
+      json.writeNumberField("Timestamp", clock.millis());
+      json.writeArrayFieldStart("CloudWatchMetrics");
+      json.writeStartObject();
+      json.writeStringField("Namespace", NAMESPACE);
+      json.writeArrayFieldStart("Dimensions");
+      json.writeStartArray();
+      json.writeString("Trigger");
+      json.writeEndArray();
+      json.writeEndArray();
+      json.writeArrayFieldStart("Metrics");
+      json.writeStartObject();
+      json.writeStringField("Name", entry.metric.name());
+      json.writeStringField("Unit", "Count");
+      json.writeEndObject();
+      json.writeStartObject();
+      json.writeStringField("Name", "Latency");
+      json.writeStringField("Unit", "Milliseconds");
+      json.writeEndObject();
+      json.writeEndArray();
+      json.writeEndObject();
+      json.writeEndArray();
+      json.writeEndObject();
+      json.writeStringField("Trigger", entry.trigger);
+      json.writeNumberField(entry.metric.name(), 1);
+      json.writeNumberField("Latency", entry.durationMs);
+    });
+    synchronized (out) {
+      out.println(line);
+      out.println(metric);
+    }
+  }
+
+  /** A problem outside any one order (configuration, a failed DLQ write); names causes only. */
+  public void problem(String event, String message) {
+    String line = write(json -> {
+      json.writeStringField("level", "ERROR");
+      json.writeStringField("event", event);
+      json.writeStringField("message", message);
+    });
+    synchronized (out) {
+      out.println(line);
+    }
+  }
+
+  private interface Fields {
+    void write(JsonGenerator json) throws IOException;
+  }
+
+  private static String write(Fields fields) {
+    StringWriter text = new StringWriter(256);
+    try (JsonGenerator json = JSON.createGenerator(text)) {
+      json.writeStartObject();
+      fields.write(json);
+      json.writeEndObject();
+    } catch (IOException e) {
+      throw new IllegalStateException("in-memory JSON write failed", e);
+    }
+    return text.toString();
+  }
+
+  private static void field(JsonGenerator json, String name, String value) throws IOException {
+    if (value != null) json.writeStringField(name, value);
+  }
+}

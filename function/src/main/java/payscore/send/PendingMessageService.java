@@ -1,0 +1,174 @@
+package payscore.send;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import payscore.idempotency.Claim;
+import payscore.idempotency.Finish;
+import payscore.idempotency.IdempotencyRecord;
+import payscore.idempotency.IdempotencyRecord.LastError;
+import payscore.idempotency.IdempotencyRecord.State;
+import payscore.idempotency.IdempotencyStore;
+import payscore.merchant.Merchant;
+import payscore.merchant.MerchantSecretException;
+import payscore.merchant.MerchantSource;
+import payscore.request.PendingMessage;
+import payscore.wechatpay.SendOutcome;
+import software.amazon.awssdk.core.exception.SdkException;
+
+/**
+ * Claim, sign and send, record: one pending message, at most once per order. The store's
+ * conditional writes decide who may send; this class decides what each WeChat outcome means for
+ * the record (the contract's invariants 2 to 5) and for the caller.
+ */
+public final class PendingMessageService {
+  /** Lease beyond the invocation's end, for clock differences between instances and DynamoDB. */
+  static final Duration LEASE_SKEW = Duration.ofSeconds(2);
+
+  private final IdempotencyStore store;
+  private final MerchantSource merchants;
+  private final Clock clock;
+  private final Duration recordLifetime;
+  private final Duration finishReserve;
+
+  /**
+   * @param recordLifetime how long a record is kept (the TTL); at least 30 days
+   * @param finishReserve time kept back from the invocation for writing the outcome after sending
+   */
+  public PendingMessageService(IdempotencyStore store, MerchantSource merchants, Clock clock, Duration recordLifetime,
+      Duration finishReserve) {
+    this.store = Objects.requireNonNull(store, "store");
+    this.merchants = Objects.requireNonNull(merchants, "merchants");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    if (recordLifetime.compareTo(Duration.ofDays(30)) < 0) {
+      throw new IllegalArgumentException("records must be kept at least 30 days");
+    }
+    this.recordLifetime = recordLifetime;
+    this.finishReserve = Objects.requireNonNull(finishReserve, "finishReserve");
+  }
+
+  /** The idempotency key of an order: {@code <mchid>#<out_order_no>}. */
+  public static String key(String mchid, String outOrderNo) {
+    return mchid + "#" + outOrderNo;
+  }
+
+  /**
+   * Sends {@code message} unless the record says it must not be.
+   *
+   * @param invocationEnd when the Lambda invocation will be stopped; nothing outlives it
+   */
+  public SendResult send(PendingMessage message, Instant invocationEnd) {
+    Merchant merchant;
+    try {
+      merchant = merchants.current();
+    } catch (MerchantSecretException e) {
+      return new SendResult.InternalError(e.getMessage());
+    }
+    String key = key(merchant.mchid(), message.outOrderNo());
+    String hash = message.payloadHash();
+    Instant now = clock.instant();
+    Claim claim;
+    try {
+      claim = store.claim(key, hash, UUID.randomUUID().toString(), now, invocationEnd.plus(LEASE_SKEW),
+          now.plus(recordLifetime).getEpochSecond());
+    } catch (SdkException e) {
+      return dependencyFailure("claim the order in DynamoDB", e);
+    }
+    if (claim instanceof Claim.Refused refused) return existing(refused.current(), hash, now);
+    Claim.Granted granted = (Claim.Granted) claim;
+
+    byte[] body = message.canonicalBody();
+    Instant sendDeadline = invocationEnd.minus(finishReserve);
+    SendOutcome outcome = merchant.wechatpay().sendPendingMessage(message.outOrderNo(), body, sendDeadline);
+    if (outcome instanceof SendOutcome.NotProcessed && outcome.status() == 401) {
+      Merchant reread = rereadAfterSignError(merchant);
+      if (reread != merchant) {
+        outcome = reread.wechatpay().sendPendingMessage(message.outOrderNo(), body, sendDeadline);
+      }
+    }
+    return finish(key, hash, granted, outcome);
+  }
+
+  /** The record of an order, for the status query. */
+  public Optional<IdempotencyRecord> find(String outOrderNo) {
+    return store.find(key(merchants.current().mchid(), outOrderNo));
+  }
+
+  private Merchant rereadAfterSignError(Merchant refused) {
+    try {
+      return merchants.refreshAfterSignError(refused);
+    } catch (MerchantSecretException e) {
+      return refused;
+    }
+  }
+
+  private SendResult finish(String key, String hash, Claim.Granted claim, SendOutcome outcome) {
+    boolean maybeSentBefore = claim.mayHaveBeenSentBefore();
+    LastError error = new LastError(outcome.status(), outcome.code(), outcome.message());
+    Instant now = clock.instant();
+    try {
+      if (outcome instanceof SendOutcome.Accepted) {
+        return store.finish(key, hash, claim.token(), Finish.sent(outcome.requestId()), now)
+            .<SendResult>map(record -> new SendResult.Sent(record, false))
+            .orElseGet(() -> new SendResult.InternalError("WeChat took the message but the record had already "
+                + "ended in another state; check order " + key));
+      }
+      if (outcome instanceof SendOutcome.Rejected) {
+        if (maybeSentBefore) {
+          // An earlier attempt may have been taken; WeChat's refusal of the retry may mean exactly that.
+          return store.finish(key, hash, claim.token(), Finish.outcomeUnknown(outcome.requestId(), error), now)
+              .<SendResult>map(SendResult.OutcomeUnknown::new)
+              .orElseGet(() -> new SendResult.UpstreamError(outcome));
+        }
+        store.finish(key, hash, claim.token(), Finish.rejected(outcome.requestId(), error), now);
+        return new SendResult.Rejected(outcome);
+      }
+      if (outcome instanceof SendOutcome.NotProcessed) {
+        // Nothing reached WeChat this time; what earlier attempts may have done still stands.
+        if (maybeSentBefore) {
+          store.finish(key, hash, claim.token(), Finish.unknown(outcome.requestId(), error), now);
+        } else {
+          store.release(key, claim.token());
+        }
+        if (outcome.status() == 401) {
+          return new SendResult.InternalError("WeChat Pay refused the request signature (401 " + outcome.code()
+              + ") after the merchant secret was re-read: check merchant_serial_no and merchant_private_key");
+        }
+        return SendOutcome.DEADLINE_EXCEEDED.equals(outcome.code())
+            ? new SendResult.UpstreamTimeout(outcome) : new SendResult.UpstreamError(outcome);
+      }
+      store.finish(key, hash, claim.token(), Finish.unknown(outcome.requestId(), error), now);
+      return SendOutcome.TIMEOUT.equals(outcome.code())
+          ? new SendResult.UpstreamTimeout(outcome) : new SendResult.UpstreamError(outcome);
+    } catch (SdkException e) {
+      // The outcome could not be recorded. The claim's lease runs out and the next request takes
+      // the order over as "may have reached WeChat", so nothing is sent twice by accident.
+      if (outcome instanceof SendOutcome.Accepted) {
+        return new SendResult.InternalError("WeChat took the message but DynamoDB could not record it ("
+            + e.getClass().getSimpleName() + "); a retry of the same request will end OUTCOME_UNKNOWN");
+      }
+      return dependencyFailure("record the outcome in DynamoDB", e);
+    }
+  }
+
+  /** A refused claim: what the record says this request gets. */
+  private static SendResult existing(IdempotencyRecord record, String hash, Instant now) {
+    boolean sameBody = hash.equals(record.payloadHash());
+    if (record.leaseActive(now)) {
+      long seconds = Math.max(1, Duration.between(now, record.leaseUntil()).toSeconds());
+      return new SendResult.InProgress(Math.min(seconds, 30));
+    }
+    if (!sameBody) return new SendResult.PayloadMismatch(record);
+    if (record.state() == State.SENT) return new SendResult.Sent(record, true);
+    if (record.state() == State.UNKNOWN && record.needsReview()) return new SendResult.OutcomeUnknown(record);
+    // Unreachable while the store keeps its condition; say so rather than guess.
+    return new SendResult.InternalError("the idempotency record is in an unexpected state: " + record.state());
+  }
+
+  private static SendResult dependencyFailure(String what, SdkException e) {
+    return new SendResult.InternalError("could not " + what + " (" + e.getClass().getSimpleName() + ")");
+  }
+}

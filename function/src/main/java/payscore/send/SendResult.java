@@ -1,0 +1,31 @@
+package payscore.send;
+
+import payscore.idempotency.IdempotencyRecord;
+import payscore.wechatpay.SendOutcome;
+
+/** The end of one request to send a pending message, as the triggers report it. */
+public sealed interface SendResult {
+  /** WeChat took the message, now or earlier ({@code replayed}). */
+  record Sent(IdempotencyRecord record, boolean replayed) implements SendResult {}
+
+  /** Another send for this order is under way; try again after {@code retryAfterSeconds}. */
+  record InProgress(long retryAfterSeconds) implements SendResult {}
+
+  /** The order was sent, or may have been, with a different body. */
+  record PayloadMismatch(IdempotencyRecord record) implements SendResult {}
+
+  /** An earlier attempt may have reached WeChat, and WeChat refuses the retry: a person must check. */
+  record OutcomeUnknown(IdempotencyRecord record) implements SendResult {}
+
+  /** WeChat refused for good and nothing was sent. */
+  record Rejected(SendOutcome outcome) implements SendResult {}
+
+  /** WeChat answered 5xx or 429, could not be reached, or sent a 2xx that did not verify. */
+  record UpstreamError(SendOutcome outcome) implements SendResult {}
+
+  /** WeChat did not answer in time. */
+  record UpstreamTimeout(SendOutcome outcome) implements SendResult {}
+
+  /** Configuration or a dependency failed; {@code message} names the cause, never a secret. */
+  record InternalError(String message) implements SendResult {}
+}

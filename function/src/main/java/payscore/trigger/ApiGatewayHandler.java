@@ -1,0 +1,117 @@
+package payscore.trigger;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import payscore.PendingMessageFunction;
+import payscore.idempotency.IdempotencyRecord;
+import payscore.merchant.MerchantSecretException;
+import payscore.observe.OutcomeLog;
+import payscore.observe.OutcomeLog.Metric;
+import payscore.request.FieldError;
+import payscore.request.InvalidRequestException;
+import payscore.request.PendingMessage;
+import payscore.request.PendingMessageReader;
+import payscore.send.SendResult;
+import payscore.trigger.HttpResponses.HttpResponse;
+import software.amazon.awssdk.core.exception.SdkException;
+
+/**
+ * API Gateway (HTTP API payload 2.0 and REST API payload 1.0):
+ * {@code POST /service-orders/{out_order_no}/pending-message} sends,
+ * {@code GET} of the same path returns the record.
+ */
+public final class ApiGatewayHandler implements RequestStreamHandler {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Functions functions;
+
+  /** Lambda's constructor: the execution environment's one function, built on first use. */
+  public ApiGatewayHandler() {
+    this(Functions.shared());
+  }
+
+  /** For tests and the local sandbox: a function built from their own environment. */
+  public ApiGatewayHandler(PendingMessageFunction function) {
+    this(Functions.of(function));
+  }
+
+  private ApiGatewayHandler(Functions functions) {
+    this.functions = functions;
+  }
+
+  @Override
+  public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+    JsonNode event = JSON.readTree(input);
+    Instant end = Instant.now().plusMillis(context.getRemainingTimeInMillis());
+    JSON.writeValue(output, handle(event, end).toEvent());
+  }
+
+  /** The response event for one API Gateway event; never throws for anything the caller sent. */
+  public HttpResponse handle(JsonNode event, Instant invocationEnd) {
+    long started = System.nanoTime();
+    PendingMessageFunction function;
+    try {
+      function = functions.get();
+    } catch (RuntimeException e) {
+      return HttpResponses.internalError(e.getMessage());
+    }
+    ApiRequest request = ApiRequest.from(event == null ? JSON.createObjectNode() : event);
+    HttpResponse response;
+    Optional<SendResult> result = Optional.empty();
+    if (request.method().equals("POST")) {
+      try {
+        PendingMessage message = function.reader.readHttp(request.outOrderNo(), request.body());
+        SendResult sent = function.service.send(message, invocationEnd);
+        result = Optional.of(sent);
+        response = HttpResponses.of(message.outOrderNo(), sent);
+      } catch (InvalidRequestException e) {
+        response = HttpResponses.invalid(e.errors());
+      }
+    } else if (request.method().equals("GET")) {
+      response = status(function, request.outOrderNo());
+    } else {
+      response = HttpResponses.methodNotAllowed(request.method());
+    }
+    if (request.method().equals("POST")) log(function.log, request, response, result, started);
+    return response;
+  }
+
+  private static HttpResponse status(PendingMessageFunction function, String outOrderNo) {
+    List<FieldError> errors = PendingMessageReader.checkOrderNo(outOrderNo);
+    if (!errors.isEmpty()) return HttpResponses.invalid(errors);
+    try {
+      return function.service.find(outOrderNo)
+          .map(record -> HttpResponses.status(outOrderNo, record))
+          .orElseGet(() -> HttpResponses.notFound("no pending message was ever requested for this order"));
+    } catch (MerchantSecretException e) {
+      return HttpResponses.internalError(e.getMessage());
+    } catch (SdkException e) {
+      return HttpResponses.internalError("could not read the record from DynamoDB (" + e.getClass().getSimpleName()
+          + ")");
+    }
+  }
+
+  private static void log(OutcomeLog log, ApiRequest request, HttpResponse response, Optional<SendResult> result,
+      long started) {
+    long millis = (System.nanoTime() - started) / 1_000_000;
+    IdempotencyRecord record = result.map(Outcomes::record).orElse(null);
+    log.outcome(new OutcomeLog.Entry("api", request.outOrderNo(), null,
+        response.code() == null ? "SENT" : response.code(),
+        record == null ? null : record.state().name(),
+        record == null ? 0 : record.attempts(),
+        result.map(Outcomes::requestId).orElse(null),
+        result.map(Outcomes::wechatpayStatus).orElse(0),
+        response.code(),
+        response.status() >= 500 ? response.body().path("message").asText(null) : null,
+        millis,
+        result.map(Outcomes::metric).orElse(Metric.InvalidRequest)));
+  }
+}

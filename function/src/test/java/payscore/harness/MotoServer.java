@@ -1,0 +1,109 @@
+package payscore.harness;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A real moto server (the AWS API emulator) in its own process on a free loopback port, started
+ * once for the whole test run and stopped when the run ends. Register it with
+ * {@code @RegisterExtension static final MotoServer MOTO = MotoServer.shared();}.
+ */
+public final class MotoServer implements BeforeAllCallback {
+  private static final MotoServer SHARED = new MotoServer();
+  private volatile Running running;
+
+  private record Running(Process process, URI endpoint) {
+    void close() {
+      process.destroy();
+      try {
+        if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  public static MotoServer shared() {
+    return SHARED;
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    // Kept in the root store, so JUnit closes it (stops moto) once every test has run.
+    context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
+        .getOrComputeIfAbsent(MotoServer.class, key -> {
+          start();
+          return (ExtensionContext.Store.CloseableResource) this::stop;
+        }, ExtensionContext.Store.CloseableResource.class);
+  }
+
+  /** Starts the server now if no extension did; for benchmarks and the sandbox. */
+  public synchronized URI endpoint() {
+    if (running == null) {
+      start();
+      Runtime.getRuntime().addShutdownHook(new Thread(this::stop));
+    }
+    return running.endpoint;
+  }
+
+  private synchronized void stop() {
+    if (running != null) running.close();
+    running = null;
+  }
+
+  /** Stops and starts moto on the same port: all AWS state is lost, as in a real outage. */
+  public synchronized void restart() throws IOException, InterruptedException {
+    Running old = running;
+    old.close();
+    running = launch(old.endpoint.getPort());
+  }
+
+  private synchronized Running start() {
+    if (running != null) return running;
+    try {
+      running = launch(freePort());
+      return running;
+    } catch (IOException e) {
+      throw new IllegalStateException("could not start moto (python3 -m moto.server): " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting moto", e);
+    }
+  }
+
+  private static Running launch(int port) throws IOException, InterruptedException {
+    Process process = new ProcessBuilder("python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", Integer.toString(port))
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .start();
+    URI endpoint = URI.create("http://127.0.0.1:" + port);
+    HttpClient http = HttpClient.newHttpClient();
+    long giveUp = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < giveUp) {
+      if (!process.isAlive()) throw new IOException("moto exited with code " + process.exitValue());
+      try {
+        HttpResponse<Void> response = http.send(HttpRequest.newBuilder(endpoint.resolve("/moto-api/")).build(),
+            HttpResponse.BodyHandlers.discarding());
+        if (response.statusCode() == 200) return new Running(process, endpoint);
+      } catch (IOException notYet) {
+        Thread.sleep(100);
+      }
+    }
+    process.destroyForcibly();
+    throw new IOException("moto did not become ready on port " + port);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
