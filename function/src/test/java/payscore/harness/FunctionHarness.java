@@ -47,6 +47,8 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 public final class FunctionHarness implements AutoCloseable {
   public static final String MCHID = "1900000001";
   public static final String PUBLIC_KEY_ID = "PUB_KEY_ID_0119000000012025010100000000000000";
+  /** Configured so that scans of the logs can look for it; the simulator signs in public-key mode. */
+  public static final String APIV3_KEY = "Zx8Qw3Lp0Rt6Yu2Io9Pa5Sd7Fg1Hj4Kl";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Path EVENTS = locateEvents();
 
@@ -63,6 +65,7 @@ public final class FunctionHarness implements AutoCloseable {
   private final PrintStream logs = new PrintStream(logBytes, true, UTF_8);
   private final KeyPair wechatpayKey;
   private KeyPair merchantKey;
+  private final List<KeyPair> merchantKeys = new java.util.concurrent.CopyOnWriteArrayList<>();
   private String merchantSerial;
   private String secretJson;
   private final PendingMessageFunction function;
@@ -70,6 +73,7 @@ public final class FunctionHarness implements AutoCloseable {
   public FunctionHarness(URI moto, Map<String, String> extraEnv) throws IOException {
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     this.merchantKey = TestKeys.rsa2048();
+    merchantKeys.add(merchantKey);
     this.merchantSerial = "5F1C72E2A8931B72A2E13AF8DEE92471EB39" + suffix.substring(0, 4).toUpperCase();
     this.wechatpayKey = TestKeys.rsa2048();
     this.wechat = WeChatPaySimulator.builder()
@@ -141,18 +145,42 @@ public final class FunctionHarness implements AutoCloseable {
   /** Puts a new merchant key version into Secrets Manager; WeChat accepts only the new key from now on. */
   public void rotateMerchantKey() {
     merchantKey = TestKeys.rsa2048();
+    merchantKeys.add(merchantKey);
     merchantSerial = "7A0B1C2D3E4F5A6B7C8D9E0F1A2B3C4D5E6F" + UUID.randomUUID().toString().substring(0, 4).toUpperCase();
     secretJson = secretJson(merchantKey, merchantSerial);
     secrets.putSecretValue(r -> r.secretId(secretId).secretString(secretJson));
     wechat.replaceMerchantKeys(MCHID, merchantSerial, merchantKey.getPublic());
   }
 
-  /** Everything secret the function was given, for scanning what it logged. */
+  /**
+   * Everything secret the function was given or made: fragments of every merchant private key it
+   * held, the APIv3 key, and every request signature that reached WeChat.
+   */
   public List<String> secretMaterial() {
-    String privateKey = TestKeys.privateKeyPem(merchantKey.getPrivate());
-    String base64 = privateKey.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-    return List.of(base64.substring(0, 40), base64.substring(base64.length() / 2, base64.length() / 2 + 40),
-        "PRIVATE KEY");
+    List<String> secrets = new java.util.ArrayList<>(List.of(APIV3_KEY, "PRIVATE KEY"));
+    for (KeyPair key : merchantKeys) {
+      String base64 = TestKeys.privateKeyPem(key.getPrivate()).replaceAll("-----[A-Z ]+-----", "")
+          .replaceAll("\\s", "");
+      for (int i = 0; i + 24 <= base64.length(); i += 24) secrets.add(base64.substring(i, i + 24));
+    }
+    for (var request : wechat.requests()) {
+      String authorization = request.header("Authorization");
+      if (authorization == null) continue;
+      java.util.regex.Matcher signature = java.util.regex.Pattern.compile("signature=\"([^\"]+)\"")
+          .matcher(authorization);
+      if (signature.find()) secrets.add(signature.group(1).substring(0, 32));
+    }
+    return secrets;
+  }
+
+  /** Fails when anything the function logged holds secret material. */
+  public void assertNoSecretsLogged() {
+    String logged = logs();
+    for (String secret : secretMaterial()) {
+      if (logged.contains(secret)) {
+        throw new AssertionError("the function logged secret material (" + secret.length() + " characters of it)");
+      }
+    }
   }
 
   public String logs() {
@@ -231,6 +259,7 @@ public final class FunctionHarness implements AutoCloseable {
     secret.put("merchant_private_key", TestKeys.privateKeyPem(merchant.getPrivate()));
     secret.put("wechatpay_public_key_id", PUBLIC_KEY_ID);
     secret.put("wechatpay_public_key", TestKeys.publicKeyPem(wechatpayKey.getPublic()));
+    secret.put("apiv3_key", APIV3_KEY);
     return secret.toString();
   }
 
@@ -243,8 +272,17 @@ public final class FunctionHarness implements AutoCloseable {
     throw new IllegalStateException("events/ folder not found above " + Path.of("").toAbsolutePath());
   }
 
+  /** Stops the simulator and clients, after checking that nothing secret was logged. */
   @Override
   public void close() {
+    try {
+      assertNoSecretsLogged();
+    } finally {
+      stopAll();
+    }
+  }
+
+  private void stopAll() {
     wechat.close();
     dynamo.close();
     secrets.close();
