@@ -157,7 +157,7 @@ public final class FunctionHarness implements AutoCloseable {
    * held, the APIv3 key, and every request signature that reached WeChat.
    */
   public List<String> secretMaterial() {
-    List<String> secrets = new java.util.ArrayList<>(List.of(APIV3_KEY, "PRIVATE KEY"));
+    List<String> secrets = new java.util.ArrayList<>(List.of(APIV3_KEY));
     for (KeyPair key : merchantKeys) {
       String base64 = TestKeys.privateKeyPem(key.getPrivate()).replaceAll("-----[A-Z ]+-----", "")
           .replaceAll("\\s", "");

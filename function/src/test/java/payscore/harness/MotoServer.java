@@ -11,12 +11,14 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A real moto server (the AWS API emulator) in its own process on a free loopback port, started
+ * A real moto server (the AWS API emulator, through {@code atomic_moto.py}) in its own process on a free loopback port, started
  * once for the whole test run and stopped when the run ends. Register it with
  * {@code @RegisterExtension static final MotoServer MOTO = MotoServer.shared();}.
  */
 public final class MotoServer implements BeforeAllCallback {
   private static final MotoServer SHARED = new MotoServer();
+  /** moto with DynamoDB's per-request atomicity; see the script's own comment. */
+  private static final java.nio.file.Path LAUNCHER = locateLauncher();
   private volatile Running running;
 
   private record Running(Process process, URI endpoint) {
@@ -72,7 +74,7 @@ public final class MotoServer implements BeforeAllCallback {
       running = launch(freePort());
       return running;
     } catch (IOException e) {
-      throw new IllegalStateException("could not start moto (python3 -m moto.server): " + e.getMessage(), e);
+      throw new IllegalStateException("could not start moto (python3 atomic_moto.py): " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while starting moto", e);
@@ -80,7 +82,7 @@ public final class MotoServer implements BeforeAllCallback {
   }
 
   private static Running launch(int port) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder("python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", Integer.toString(port))
+    Process process = new ProcessBuilder("python3", LAUNCHER.toString(), Integer.toString(port))
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
         .start();
@@ -99,6 +101,16 @@ public final class MotoServer implements BeforeAllCallback {
     }
     process.destroyForcibly();
     throw new IOException("moto did not become ready on port " + port);
+  }
+
+  private static java.nio.file.Path locateLauncher() {
+    for (java.nio.file.Path dir = java.nio.file.Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      java.nio.file.Path script = dir.resolve("function/src/test/python/atomic_moto.py");
+      if (java.nio.file.Files.exists(script)) return script;
+      script = dir.resolve("src/test/python/atomic_moto.py");
+      if (java.nio.file.Files.exists(script)) return script;
+    }
+    throw new IllegalStateException("atomic_moto.py not found above " + java.nio.file.Path.of("").toAbsolutePath());
   }
 
   private static int freePort() throws IOException {
