@@ -13,6 +13,9 @@ public sealed interface Claim {
     }
   }
 
-  /** Someone else holds the order, or its state forbids this send; {@code current} says which. */
+  /**
+   * Someone else holds the order, or its state forbids this send; {@code current} says which
+   * (null in the rare case the store could not say: treat the order as busy).
+   */
   record Refused(IdempotencyRecord current) implements Claim {}
 }

@@ -87,7 +87,9 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
           ? fromItem(response.attributes()) : null;
       return new Claim.Granted(token, previous == null ? 1 : previous.attempts() + 1, previous);
     } catch (ConditionalCheckFailedException e) {
-      return new Claim.Refused(fromItem(e.item()));
+      Map<String, AttributeValue> item = e.item();
+      // Without the old item the refusal cannot be explained; the caller treats it as busy.
+      return new Claim.Refused(item == null || !item.containsKey("state") ? null : fromItem(item));
     }
   }
 

@@ -156,6 +156,7 @@ public final class PendingMessageService {
 
   /** A refused claim: what the record says this request gets. */
   private static SendResult existing(IdempotencyRecord record, String hash, Instant now) {
+    if (record == null) return new SendResult.InProgress(1);
     boolean sameBody = hash.equals(record.payloadHash());
     if (record.leaseActive(now)) {
       long seconds = Math.max(1, Duration.between(now, record.leaseUntil()).toSeconds());
