@@ -195,7 +195,7 @@ public final class SqsHandler implements RequestStreamHandler {
           .messageBody(body)
           .messageAttributes(Map.of(
               "error_code", text(code),
-              "error_message", text(message.length() > 1000 ? message.substring(0, 1000) : message),
+              "error_message", text(attributeText(message, 1000)),
               "source_message_id", text(id))));
       return Disposition.park(code, message, result);
     } catch (SdkException e) {
@@ -203,6 +203,24 @@ public final class SqsHandler implements RequestStreamHandler {
           + e.getClass().getSimpleName() + "); it stays on the queue");
       return Disposition.retry(result);
     }
+  }
+
+  /**
+   * SQS refuses attribute values with characters outside its set (control characters, lone
+   * surrogates), and a refused park would leave the message circling: such characters, which an
+   * error message may quote from an unknown field name, become '?'. Cut at a character boundary.
+   */
+  static String attributeText(String text, int maxCodePoints) {
+    StringBuilder clean = new StringBuilder(Math.min(text.length(), maxCodePoints));
+    int count = 0;
+    for (int i = 0; i < text.length() && count < maxCodePoints; count++) {
+      int c = text.codePointAt(i);
+      boolean allowed = c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF)
+          || (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
+      clean.appendCodePoint(allowed ? c : '?');
+      i += Character.charCount(c);
+    }
+    return clean.toString();
   }
 
   private static MessageAttributeValue text(String value) {
