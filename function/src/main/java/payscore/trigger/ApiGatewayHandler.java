@@ -104,7 +104,8 @@ public final class ApiGatewayHandler implements RequestStreamHandler {
     long millis = (System.nanoTime() - started) / 1_000_000;
     IdempotencyRecord record = result.map(Outcomes::record).orElse(null);
     log.outcome(new OutcomeLog.Entry("api", request.outOrderNo(), null,
-        response.code() == null ? "SENT" : response.code(),
+        response.code() != null ? response.code()
+            : result.filter(r -> r instanceof SendResult.Sent sent && sent.replayed()).isPresent() ? "REPLAYED" : "SENT",
         record == null ? null : record.state().name(),
         record == null ? 0 : record.attempts(),
         result.map(Outcomes::requestId).orElse(null),
