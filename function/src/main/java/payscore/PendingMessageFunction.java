@@ -70,11 +70,7 @@ public final class PendingMessageFunction {
     if (System.getProperty("jdk.httpclient.keepalive.timeout") == null) {
       System.setProperty("jdk.httpclient.keepalive.timeout", "30");
     }
-    HttpClient http = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(configuration.connectTimeout())
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .build();
+    HttpClient http = WeChatPayClient.newHttpClient(configuration.connectTimeout());
     SdkHttpClient awsHttp = UrlConnectionHttpClient.builder()
         .connectionTimeout(Duration.ofSeconds(2))
         .socketTimeout(Duration.ofSeconds(3))

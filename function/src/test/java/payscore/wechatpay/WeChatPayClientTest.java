@@ -41,10 +41,7 @@ class WeChatPayClientTest {
   static final Duration TIMEOUT = Duration.ofSeconds(2);
 
   private final Clock clock = Clock.systemUTC();
-  private final HttpClient http = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(1))
-      .build();
+  private final HttpClient http = WeChatPayClient.newHttpClient(Duration.ofSeconds(1));
   private final List<AutoCloseable> closeAfter = new java.util.ArrayList<>();
   private WeChatPaySimulator wechat;
 
