@@ -3,7 +3,6 @@ package payscore;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,6 +60,9 @@ public final class PendingMessageFunction {
   public final DynamoDbClient dynamo;
   public final ExecutorService workers;
   public final Clock clock;
+  public final FreshRandom random = new FreshRandom();
+  /** Held here as well as registered: the CRaC context keeps only weak references. */
+  public final SnapStartPriming priming;
 
   private PendingMessageFunction(Configuration configuration, Map<String, String> env, PrintStream out) {
     this.configuration = configuration;
@@ -81,13 +83,14 @@ public final class PendingMessageFunction {
         .build();
     this.sqs = aws(SqsClient.builder(), env, "SQS", awsHttp, credentials).build();
 
-    NonceSource nonces = NonceSource.secure(new SecureRandom());
+    NonceSource nonces = NonceSource.secure(random::get);
     this.merchants = new SecretsManagerMerchantSource(secrets, configuration.secretId(),
         configuration.secretLifetime(), clock, (versionId, secret) -> merchant(versionId, secret, http, nonces));
     this.reader = new PendingMessageReader();
     this.service = new PendingMessageService(new DynamoDbIdempotencyStore(dynamo, configuration.table()), merchants,
-        clock, configuration.recordLifetime(), FINISH_RESERVE);
+        clock, configuration.recordLifetime(), FINISH_RESERVE, random::token);
     this.log = new OutcomeLog(out, clock);
+    this.priming = new SnapStartPriming(this);
     AtomicInteger threads = new AtomicInteger();
     this.workers = Executors.newCachedThreadPool(task -> {
       Thread thread = new Thread(task, "order-" + threads.incrementAndGet());
@@ -107,7 +110,10 @@ public final class PendingMessageFunction {
     if (function == null) {
       synchronized (PendingMessageFunction.class) {
         function = shared;
-        if (function == null) shared = function = create(System.getenv(), System.out);
+        if (function == null) {
+          shared = function = create(System.getenv(), System.out);
+          org.crac.Core.getGlobalContext().register(function.priming);
+        }
       }
     }
     return function;

@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
+import java.util.function.Supplier;
 import payscore.idempotency.Claim;
 import payscore.idempotency.Finish;
 import payscore.idempotency.IdempotencyRecord;
@@ -33,13 +33,15 @@ public final class PendingMessageService {
   private final Clock clock;
   private final Duration recordLifetime;
   private final Duration finishReserve;
+  private final Supplier<String> leaseTokens;
 
   /**
    * @param recordLifetime how long a record is kept (the TTL); at least 30 days
    * @param finishReserve time kept back from the invocation for writing the outcome after sending
+   * @param leaseTokens unique per claim, across every instance (random, never from a snapshot)
    */
   public PendingMessageService(IdempotencyStore store, MerchantSource merchants, Clock clock, Duration recordLifetime,
-      Duration finishReserve) {
+      Duration finishReserve, Supplier<String> leaseTokens) {
     this.store = Objects.requireNonNull(store, "store");
     this.merchants = Objects.requireNonNull(merchants, "merchants");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -48,6 +50,7 @@ public final class PendingMessageService {
     }
     this.recordLifetime = recordLifetime;
     this.finishReserve = Objects.requireNonNull(finishReserve, "finishReserve");
+    this.leaseTokens = Objects.requireNonNull(leaseTokens, "leaseTokens");
   }
 
   /** The idempotency key of an order: {@code <mchid>#<out_order_no>}. */
@@ -72,7 +75,7 @@ public final class PendingMessageService {
     Instant now = clock.instant();
     Claim claim;
     try {
-      claim = store.claim(key, hash, UUID.randomUUID().toString(), now, invocationEnd.plus(LEASE_SKEW),
+      claim = store.claim(key, hash, leaseTokens.get(), now, invocationEnd.plus(LEASE_SKEW),
           now.plus(recordLifetime).getEpochSecond());
     } catch (SdkException e) {
       return dependencyFailure("claim the order in DynamoDB", e);

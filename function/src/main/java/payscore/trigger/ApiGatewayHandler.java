@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -51,11 +52,15 @@ public final class ApiGatewayHandler implements RequestStreamHandler {
   public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
     JsonNode event = JSON.readTree(input);
     Instant end = Instant.now().plusMillis(context.getRemainingTimeInMillis());
-    JSON.writeValue(output, handle(event, end).toEvent());
+    JSON.writeValue(output, handle(event, end));
   }
 
   /** The response event for one API Gateway event; never throws for anything the caller sent. */
-  public HttpResponse handle(JsonNode event, Instant invocationEnd) {
+  public ObjectNode handle(JsonNode event, Instant invocationEnd) {
+    return respond(event, invocationEnd).toEvent();
+  }
+
+  private HttpResponse respond(JsonNode event, Instant invocationEnd) {
     long started = System.nanoTime();
     PendingMessageFunction function;
     try {
@@ -82,6 +87,18 @@ public final class ApiGatewayHandler implements RequestStreamHandler {
     }
     if (request.method().equals("POST")) log(function.log, request, response, result, started);
     return response;
+  }
+
+  /**
+   * Runs the event parsing and response mapping once on sample data, for SnapStart priming:
+   * no request is sent and nothing is logged.
+   */
+  public static void prime() {
+    ApiRequest request = ApiRequest.from(JSON.createObjectNode().put("version", "2.0")
+        .put("body", "{}").put("isBase64Encoded", false));
+    HttpResponses.invalid(List.of(new FieldError("service_id", "is required"))).toEvent();
+    HttpResponses.of(request.outOrderNo(), new SendResult.InProgress(1)).toEvent();
+    HttpResponses.internalError("priming").toEvent();
   }
 
   private static HttpResponse status(PendingMessageFunction function, String outOrderNo) {

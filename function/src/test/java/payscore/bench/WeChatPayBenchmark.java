@@ -62,6 +62,7 @@ import payscore.wechatpay.WeChatPayPublicKey;
  * Run: {@code mvn -q test-compile exec:exec@bench}.
  */
 public final class WeChatPayBenchmark {
+  private static final SecureRandom RANDOM = new SecureRandom();
   private static final String MCHID = "1900000001";
   private static final String SERIAL = "5F1C72E2A8931B72A2E13AF8DEE92471EB397115";
   private static final String PUBLIC_KEY_ID = "PUB_KEY_ID_0119000000012025010100000000000000";
@@ -156,10 +157,10 @@ public final class WeChatPayBenchmark {
 
   private static void signing(PrivateKey key) {
     String message = "POST\n" + PATH + "\n" + FIXED_NOW.getEpochSecond() + "\n"
-        + NonceSource.secure(new SecureRandom()).next() + "\n" + BODY_TEXT + "\n";
+        + NonceSource.secure(() -> RANDOM).next() + "\n" + BODY_TEXT + "\n";
     byte[] messageBytes = message.getBytes(UTF_8);
     RequestSigner ours = new RequestSigner(MCHID, SERIAL, key, Clock.fixed(FIXED_NOW, ZoneOffset.UTC),
-        NonceSource.secure(new SecureRandom()));
+        NonceSource.secure(() -> RANDOM));
     RSASigner sdkSigner = new RSASigner(SERIAL, key);
     WechatPay2Credential sdkCredential = new WechatPay2Credential(MCHID, sdkSigner);
     URI uri = URI.create("https://api.mch.weixin.qq.com" + PATH);
@@ -271,7 +272,7 @@ public final class WeChatPayBenchmark {
     Clock clock = Clock.systemUTC();
     HttpClient http = WeChatPayClient.newHttpClient(Duration.ofSeconds(1));
     WeChatPayClient client = new WeChatPayClient(http, new WeChatPayEndpoints(base, null),
-        new RequestSigner(MCHID, SERIAL, merchantKey, clock, NonceSource.secure(new SecureRandom())), PUBLIC_KEY_ID,
+        new RequestSigner(MCHID, SERIAL, merchantKey, clock, NonceSource.secure(() -> RANDOM)), PUBLIC_KEY_ID,
         new ResponseVerifier(new WeChatPayPublicKey(PUBLIC_KEY_ID, wechatpayPublicKey), clock),
         Duration.ofSeconds(5), clock);
     return outOrderNo -> {

@@ -109,7 +109,8 @@ public final class LocalSandbox implements AutoCloseable {
         "IDEMPOTENCY_TABLE", table,
         "WECHATPAY_BASE_URL", wechat.baseUrl().toString(),
         "WECHATPAY_BACKUP_BASE_URL", "",
-        "DEAD_LETTER_QUEUE_URL", deadLetterQueueUrl);
+        "DEAD_LETTER_QUEUE_URL", deadLetterQueueUrl,
+        "AWS_ENDPOINT_URL", moto.toString());
     Map<String, String> env = new HashMap<>(Map.of("AWS_REGION", "us-east-1", "AWS_ACCESS_KEY_ID", "test",
         "AWS_SECRET_ACCESS_KEY", "test", "AWS_ENDPOINT_URL", moto.toString()));
     for (String name : template.environment()) {

@@ -95,7 +95,7 @@ class RequestSignerTest {
   @Test
   void officialSdkVerifierAcceptsOurAuthorization() {
     RequestSigner signer = new RequestSigner(MCHID, SERIAL, merchantKey(), Clock.systemUTC(),
-        NonceSource.secure(new java.security.SecureRandom()));
+        NonceSource.secure(java.security.SecureRandom::new));
     Map<String, String> pairs = parseAuthorization(signer.authorization("POST", PATH, BODY.getBytes(UTF_8)));
     String message = "POST\n" + PATH + "\n" + pairs.get("timestamp") + "\n" + pairs.get("nonce_str") + "\n" + BODY + "\n";
 
@@ -119,7 +119,7 @@ class RequestSignerTest {
   @Test
   void noncesAreFreshPerRequest() {
     RequestSigner signer = new RequestSigner(MCHID, SERIAL, merchantKey(), Clock.systemUTC(),
-        NonceSource.secure(new java.security.SecureRandom()));
+        NonceSource.secure(java.security.SecureRandom::new));
     String first = parseAuthorization(signer.authorization("POST", PATH, new byte[0])).get("nonce_str");
     String second = parseAuthorization(signer.authorization("POST", PATH, new byte[0])).get("nonce_str");
     assertTrue(!first.equals(second));

@@ -66,7 +66,7 @@ class WeChatPayClientTest {
 
   private RequestSigner signer() {
     return new RequestSigner(MCHID, SERIAL, RequestSignerTest.merchantKey(), clock,
-        NonceSource.secure(new SecureRandom()));
+        NonceSource.secure(SecureRandom::new));
   }
 
   private WeChatPayClient client(URI primary, URI backup) {
