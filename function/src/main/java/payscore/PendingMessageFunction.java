@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import payscore.idempotency.DynamoDbIdempotencyStore;
 import payscore.merchant.Merchant;
 import payscore.merchant.MerchantSecret;
@@ -56,7 +57,7 @@ public final class PendingMessageFunction {
   public final PendingMessageService service;
   public final SecretsManagerMerchantSource merchants;
   public final OutcomeLog log;
-  public final SqsClient sqs;
+  private final Supplier<SqsClient> sqs;
   public final DynamoDbClient dynamo;
   public final ExecutorService workers;
   public final Clock clock;
@@ -81,7 +82,8 @@ public final class PendingMessageFunction {
     this.dynamo = aws(DynamoDbClient.builder(), env, "DYNAMODB", awsHttp, credentials).build();
     SecretsManagerClient secrets = aws(SecretsManagerClient.builder(), env, "SECRETS_MANAGER", awsHttp, credentials)
         .build();
-    this.sqs = aws(SqsClient.builder(), env, "SQS", awsHttp, credentials).build();
+    // Only the queue function parks messages: the API function never builds this client.
+    this.sqs = lazily(() -> aws(SqsClient.builder(), env, "SQS", awsHttp, credentials).build());
 
     NonceSource nonces = NonceSource.secure(random::get);
     this.merchants = new SecretsManagerMerchantSource(secrets, configuration.secretId(),
@@ -97,6 +99,29 @@ public final class PendingMessageFunction {
       thread.setDaemon(true);
       return thread;
     });
+  }
+
+  /** The SQS client, built on first use. */
+  public SqsClient sqs() {
+    return sqs.get();
+  }
+
+  private static <T> Supplier<T> lazily(Supplier<T> build) {
+    return new Supplier<>() {
+      private volatile T value;
+
+      @Override
+      public T get() {
+        T built = value;
+        if (built == null) {
+          synchronized (this) {
+            built = value;
+            if (built == null) value = built = build.get();
+          }
+        }
+        return built;
+      }
+    };
   }
 
   /** Builds the function from an environment map; tests and the local sandbox pass their own. */

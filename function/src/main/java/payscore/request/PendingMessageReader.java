@@ -10,10 +10,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
 import java.time.LocalDate;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
-import java.time.format.ResolverStyle;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -33,8 +31,6 @@ public final class PendingMessageReader {
 
   private static final Pattern ORDER_NO = Pattern.compile("[A-Za-z0-9_\\-|*]{1,32}");
   private static final Pattern EIGHT_DIGITS = Pattern.compile("[0-9]{8}");
-  private static final DateTimeFormatter YYYYMMDD =
-      DateTimeFormatter.ofPattern("uuuuMMdd").withResolverStyle(ResolverStyle.STRICT);
   private static final Set<String> TOP_LEVEL_FIELDS =
       Set.of("out_order_no", "service_id", "post_payments", "post_discounts", "total_amount", "prepaid_time");
   private static final Set<String> PAYMENT_FIELDS = Set.of("name", "amount", "description", "count");
@@ -202,8 +198,10 @@ public final class PendingMessageReader {
       return null;
     }
     try {
-      LocalDate.parse(text, YYYYMMDD);
-    } catch (DateTimeParseException e) {
+      // LocalDate.of rejects 20230230 as STRICT parsing would, without the formatter machinery.
+      LocalDate.of(Integer.parseInt(text.substring(0, 4)), Integer.parseInt(text.substring(4, 6)),
+          Integer.parseInt(text.substring(6, 8)));
+    } catch (DateTimeException e) {
       errors.add("prepaid_time", "is not a real calendar date");
       return null;
     }

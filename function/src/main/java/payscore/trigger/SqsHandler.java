@@ -190,7 +190,7 @@ public final class SqsHandler implements RequestStreamHandler {
   private Disposition park(PendingMessageFunction function, String id, String body, String code, String message,
       SendResult result) {
     try {
-      function.sqs.sendMessage(request -> request
+      function.sqs().sendMessage(request -> request
           .queueUrl(function.configuration.deadLetterQueueUrl())
           .messageBody(body)
           .messageAttributes(Map.of(

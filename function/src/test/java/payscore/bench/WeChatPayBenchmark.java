@@ -83,9 +83,6 @@ public final class WeChatPayBenchmark {
   private static final Duration HTTP_ROUND = Duration.ofMillis(1500);
   private static final int[] THREADS = {1, 8};
 
-  private static final Map<String, String> WECHAT_HEADER_NAMES = Stream.of(Constant.REQUEST_ID,
-          Constant.WECHAT_PAY_SERIAL, Constant.WECHAT_PAY_SIGNATURE, Constant.WECHAT_PAY_TIMESTAMP, Constant.WECHAT_PAY_NONCE)
-      .collect(Collectors.toMap(name -> name.toLowerCase(Locale.ROOT), name -> name));
 
   private static final com.sun.management.OperatingSystemMXBean PROCESS =
       (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -294,7 +291,7 @@ public final class WeChatPayBenchmark {
         .build();
     com.wechat.pay.java.core.http.HttpClient http = new DefaultHttpClientBuilder()
         .config(config)
-        .validator(withWeChatHeaderNames(config.createValidator()))
+        .validator(SdkHeaderNames.withWeChatHeaderNames(config.createValidator()))
         .build();
     return outOrderNo -> {
       HttpHeaders headers = new HttpHeaders();
@@ -308,28 +305,6 @@ public final class WeChatPayBenchmark {
           .build();
       http.execute(request, null); // throws unless a 2xx came and its signature verified
       return null;
-    };
-  }
-
-  /**
-   * The simulator runs on the JDK's HttpServer, which sends header names as {@code Wechatpay-timestamp};
-   * WeChat sends {@code Wechatpay-Timestamp}, and the SDK looks names up case-sensitively. This gives the
-   * SDK's own validator WeChat's spelling (a copy of a few map entries, no extra cryptography).
-   */
-  private static Validator withWeChatHeaderNames(Validator sdkValidator) {
-    return new Validator() {
-      @Override
-      public <T> boolean validate(HttpHeaders headers, String body) {
-        HttpHeaders renamed = new HttpHeaders();
-        headers.getHeaders().forEach((name, value) ->
-            renamed.addHeader(WECHAT_HEADER_NAMES.getOrDefault(name.toLowerCase(Locale.ROOT), name), value));
-        return sdkValidator.validate(renamed, body);
-      }
-
-      @Override
-      public <T> String getSerialNumber() {
-        return sdkValidator.getSerialNumber();
-      }
     };
   }
 

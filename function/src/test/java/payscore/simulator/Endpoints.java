@@ -32,6 +32,9 @@ final class Endpoints implements HttpHandler {
   private final Set<HttpExchange> hanging = ConcurrentHashMap.newKeySet();
 
   /** @param certificateList null unless platform-certificate mode is configured */
+  /** How long WeChat takes to answer an unscripted send, as a network round trip would. */
+  private final java.time.Duration answerDelay;
+
   Endpoints(
       Clock clock,
       RequestAuthenticator authenticator,
@@ -39,7 +42,9 @@ final class Endpoints implements HttpHandler {
       CertificateList certificateList,
       Reply duplicateRejection,
       Orders orders,
-      RequestLog log) {
+      RequestLog log,
+      java.time.Duration answerDelay) {
+    this.answerDelay = answerDelay;
     this.clock = clock;
     this.authenticator = authenticator;
     this.signer = signer;
@@ -102,6 +107,7 @@ final class Endpoints implements HttpHandler {
     if (scripted.isPresent()) {
       return perform(scripted.get(), request, outOrderNo);
     }
+    if (!answerDelay.isZero()) TimeUnit.NANOSECONDS.sleep(answerDelay.toNanos());
     return sendNormally(request, outOrderNo);
   }
 

@@ -111,6 +111,7 @@ public final class WeChatPaySimulator implements AutoCloseable {
     private byte[] apiV3Key;
     private List<PlatformCertificate> certificates = List.of();
     private Reply duplicateRejection = Reply.error(400, "INVALID_ORDER_STATE", "订单已下发过待处理消息");
+    private java.time.Duration answerDelay = java.time.Duration.ZERO;
 
     private record MerchantKey(String mchid, String serialNo, PublicKey key) {}
 
@@ -160,6 +161,12 @@ public final class WeChatPaySimulator implements AutoCloseable {
       return this;
     }
 
+    /** Every unscripted send is answered after this delay, like WeChat's latency (default none). */
+    public Builder answerDelay(java.time.Duration delay) {
+      this.answerDelay = Objects.requireNonNull(delay, "delay");
+      return this;
+    }
+
     /** @throws IllegalStateException when neither public-key mode nor platform-certificate mode is configured */
     public WeChatPaySimulator start() throws IOException {
       ResponseSigner.SigningKey newestCertificateKey = certificates.stream()
@@ -174,7 +181,7 @@ public final class WeChatPaySimulator implements AutoCloseable {
       Endpoints endpoints = new Endpoints(
           clock, new RequestAuthenticator(clock, merchants), signer,
           apiV3Key == null ? null : new CertificateList(apiV3Key, certificates),
-          duplicateRejection, orders, log);
+          duplicateRejection, orders, log, answerDelay);
 
       HttpServer server = HttpServer.create(
           new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0), BACKLOG);
