@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -179,13 +180,13 @@ public final class PendingMessageReader {
       String name = errors.text(item.get("name"), path + ".name", 1, 20, true);
       String description = errors.text(item.get("description"), path + ".description", 0, 30, false);
       Long amount = errors.integer(item.get("amount"), path + ".amount", 0, Long.MAX_VALUE, false);
-      Long count = errors.integer(item.get("count"), path + ".count", 1, Integer.MAX_VALUE, false);
+      Long count = errors.integer(item.get("count"), path + ".count", 1, Long.MAX_VALUE, false);
       if (name != null) {
         Integer first = firstByName.putIfAbsent(name, i);
         if (first != null) errors.add(path + ".name", "repeats post_discounts[" + first + "].name; names must be unique");
       }
       valid &= errors.list.size() == before;
-      discounts.add(new PostDiscount(name, description, amount, count == null ? null : count.intValue()));
+      discounts.add(new PostDiscount(name, description, amount, count));
     }
     return valid ? discounts : null;
   }
@@ -210,20 +211,16 @@ public final class PendingMessageReader {
 
   /** WeChat's rule: total = Σ payments − Σ discounts, checked only where every payment has an amount. */
   private static void checkTotal(long total, List<PostPayment> payments, List<PostDiscount> discounts, Errors errors) {
-    long expected = 0;
-    try {
-      for (PostPayment payment : payments) {
-        if (payment.amount() == null) return;
-        expected = Math.addExact(expected, payment.amount());
-      }
-      for (PostDiscount discount : discounts) {
-        if (discount.amount() != null) expected = Math.subtractExact(expected, discount.amount());
-      }
-    } catch (ArithmeticException e) {
-      errors.add("total_amount", "cannot be checked: the sum of the amounts is out of range");
-      return;
+    // Exact arithmetic: the sums of valid amounts can pass the range of a long on their way.
+    BigInteger expected = BigInteger.ZERO;
+    for (PostPayment payment : payments) {
+      if (payment.amount() == null) return;
+      expected = expected.add(BigInteger.valueOf(payment.amount()));
     }
-    if (expected != total) {
+    for (PostDiscount discount : discounts) {
+      if (discount.amount() != null) expected = expected.subtract(BigInteger.valueOf(discount.amount()));
+    }
+    if (!expected.equals(BigInteger.valueOf(total))) {
       errors.add("total_amount", "must equal the sum of post_payments[].amount minus the sum of post_discounts[].amount ("
           + expected + ")");
     }
@@ -287,7 +284,7 @@ public final class PendingMessageReader {
       }
       long value = node.longValue();
       if (value < min || value > max) {
-        add(path, max == Long.MAX_VALUE || max == Integer.MAX_VALUE
+        add(path, max == Long.MAX_VALUE
             ? "must be at least " + min : "must be from " + min + " to " + max);
         return null;
       }

@@ -1,13 +1,7 @@
 package payscore.trigger;
 
-import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -29,12 +23,9 @@ import software.amazon.awssdk.core.exception.SdkException;
  * {@code POST /service-orders/{out_order_no}/pending-message} sends,
  * {@code GET} of the same path returns the record.
  */
-public final class ApiGatewayHandler implements RequestStreamHandler {
-  private static final ObjectMapper JSON = new ObjectMapper();
+public final class ApiGatewayHandler extends JsonEventHandler {
 
-  private final Functions functions;
-
-  /** Lambda's constructor: the execution environment's one function, built on first use. */
+  /** Lambda's constructor: the execution environment's one function, built now, during INIT. */
   public ApiGatewayHandler() {
     this(Functions.shared());
   }
@@ -45,17 +36,10 @@ public final class ApiGatewayHandler implements RequestStreamHandler {
   }
 
   private ApiGatewayHandler(Functions functions) {
-    this.functions = functions;
+    super(functions);
   }
 
   @Override
-  public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-    JsonNode event = JSON.readTree(input);
-    Instant end = Instant.now().plusMillis(context.getRemainingTimeInMillis());
-    JSON.writeValue(output, handle(event, end));
-  }
-
-  /** The response event for one API Gateway event; never throws for anything the caller sent. */
   public ObjectNode handle(JsonNode event, Instant invocationEnd) {
     return respond(event, invocationEnd).toEvent();
   }

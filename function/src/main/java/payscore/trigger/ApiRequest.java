@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  * {@code requestContext.http.method}) or REST API (1.0, {@code httpMethod}).
  */
 record ApiRequest(String method, String outOrderNo, byte[] body, boolean payloadV2) {
-  private static final Pattern ROUTE = Pattern.compile("/service-orders/([^/]+)/pending-message/?");
+  private static final Pattern ROUTE = Pattern.compile("(?:/[^/]+)?/service-orders/([^/]+)/pending-message/?");
 
   static ApiRequest from(JsonNode event) {
     boolean v2 = "2.0".equals(event.path("version").asText(null));
@@ -21,10 +21,10 @@ record ApiRequest(String method, String outOrderNo, byte[] body, boolean payload
         : event.path("httpMethod").asText(null);
     String orderNo = event.path("pathParameters").path("out_order_no").asText(null);
     if (orderNo == null) {
-      // A catch-all route or a proxy without path parameters: take it from the path itself.
+      // A proxy route without path parameters: take it from the path (a REST stage may lead it).
       String path = v2 ? event.path("rawPath").asText("") : event.path("path").asText("");
       Matcher route = ROUTE.matcher(path);
-      if (route.find()) orderNo = decode(route.group(1));
+      if (route.matches()) orderNo = decode(route.group(1));
     }
     JsonNode bodyNode = event.get("body");
     byte[] body = null;

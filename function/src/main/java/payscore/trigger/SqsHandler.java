@@ -2,15 +2,10 @@ package payscore.trigger;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,13 +33,11 @@ import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
  * (same order, same body) shares its outcome. Permanent failures are parked in the DLQ with
  * {@code error_code} and {@code error_message}; transient ones are left for SQS to redeliver.
  */
-public final class SqsHandler implements RequestStreamHandler {
-  private static final ObjectMapper JSON = new ObjectMapper();
+public final class SqsHandler extends JsonEventHandler {
   /** Kept back from the invocation to return the batch response before Lambda stops us. */
   private static final Duration RETURN_RESERVE = Duration.ofMillis(300);
 
-  private final Functions functions;
-
+  /** Lambda's constructor: the execution environment's one function, built now, during INIT. */
   public SqsHandler() {
     this(Functions.shared());
   }
@@ -54,14 +47,7 @@ public final class SqsHandler implements RequestStreamHandler {
   }
 
   private SqsHandler(Functions functions) {
-    this.functions = functions;
-  }
-
-  @Override
-  public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-    JsonNode event = JSON.readTree(input);
-    Instant end = Instant.now().plusMillis(context.getRemainingTimeInMillis());
-    JSON.writeValue(output, handle(event, end));
+    super(functions);
   }
 
   /** What to do with one message. */
@@ -82,6 +68,7 @@ public final class SqsHandler implements RequestStreamHandler {
   private record Message(String id, String body, PendingMessage parsed) {}
 
   /** The {@code SQSBatchResponse} for one SQS event. */
+  @Override
   public ObjectNode handle(JsonNode event, Instant invocationEnd) {
     ObjectNode response = JSON.createObjectNode();
     ArrayNode failures = response.putArray("batchItemFailures");

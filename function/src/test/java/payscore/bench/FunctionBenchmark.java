@@ -24,13 +24,10 @@ import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import payscore.harness.FunctionHarness;
+import payscore.harness.MotoClients;
 import payscore.harness.MotoServer;
 import payscore.simulator.SimulatorProcess;
 import payscore.simulator.TestKeys;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
@@ -79,13 +76,9 @@ public final class FunctionBenchmark {
     Files.writeString(work.resolve("wechatpay.pub.pem"), TestKeys.publicKeyPem(wechatpay.getPublic()));
 
     String suffix = UUID.randomUUID().toString().substring(0, 8);
-    StaticCredentialsProvider credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
-    try (DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(moto).region(Region.US_EAST_1)
-             .credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.create()).build();
-         SecretsManagerClient secrets = SecretsManagerClient.builder().endpointOverride(moto).region(Region.US_EAST_1)
-             .credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.create()).build();
-         SqsClient sqs = SqsClient.builder().endpointOverride(moto).region(Region.US_EAST_1)
-             .credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.create()).build()) {
+    try (DynamoDbClient dynamo = MotoClients.dynamo(moto);
+         SecretsManagerClient secrets = MotoClients.secrets(moto);
+         SqsClient sqs = MotoClients.sqs(moto)) {
       String table = "bench-" + suffix;
       dynamo.createTable(r -> r.tableName(table).billingMode(BillingMode.PAY_PER_REQUEST)
           .keySchema(k -> k.attributeName("pk").keyType(KeyType.HASH))

@@ -25,10 +25,6 @@ import payscore.simulator.TestKeys;
 import payscore.simulator.WeChatPaySimulator;
 import payscore.trigger.ApiGatewayHandler;
 import payscore.trigger.SqsHandler;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
@@ -80,14 +76,9 @@ public final class FunctionHarness implements AutoCloseable {
         .merchant(MCHID, merchantSerial, merchantKey.getPublic())
         .publicKeyMode(PUBLIC_KEY_ID, wechatpayKey)
         .start();
-
-    StaticCredentialsProvider credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
-    this.dynamo = DynamoDbClient.builder().endpointOverride(moto).region(Region.US_EAST_1)
-        .credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.create()).build();
-    this.secrets = SecretsManagerClient.builder().endpointOverride(moto).region(Region.US_EAST_1)
-        .credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.create()).build();
-    this.queues = SqsClient.builder().endpointOverride(moto).region(Region.US_EAST_1)
-        .credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.create()).build();
+    this.dynamo = MotoClients.dynamo(moto);
+    this.secrets = MotoClients.secrets(moto);
+    this.queues = MotoClients.sqs(moto);
 
     this.table = "pending-messages-" + suffix;
     this.secretId = "payscore/merchant-" + suffix;

@@ -16,11 +16,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import payscore.harness.MotoClients;
 import payscore.harness.MotoServer;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /** The merchant secret's cache against a real Secrets Manager (moto), with a clock the test moves. */
@@ -59,9 +56,7 @@ class SecretsManagerMerchantSourceTest {
 
   @BeforeEach
   void start() {
-    secrets = SecretsManagerClient.builder().endpointOverride(MOTO.endpoint()).region(Region.US_EAST_1)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-        .httpClient(UrlConnectionHttpClient.create()).build();
+    secrets = MotoClients.secrets(MOTO.endpoint());
     secretId = "payscore/merchant-" + UUID.randomUUID();
     secrets.createSecret(r -> r.name(secretId).secretString(MerchantSecretTest.valid().toString()));
     source = new SecretsManagerMerchantSource(secrets, secretId, Duration.ofMinutes(5), clock, (version, secret) -> {

@@ -18,15 +18,12 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import payscore.PendingMessageFunction;
+import payscore.harness.MotoClients;
 import payscore.harness.MotoServer;
 import payscore.simulator.TestKeys;
 import payscore.simulator.WeChatPaySimulator;
 import payscore.trigger.ApiGatewayHandler;
 import payscore.trigger.SqsHandler;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
@@ -75,14 +72,9 @@ public final class LocalSandbox implements AutoCloseable {
         .merchant(MCHID, MERCHANT_SERIAL, merchantKey.getPublic())
         .publicKeyMode(PUBLIC_KEY_ID, wechatpayKey)
         .start();
-
-    StaticCredentialsProvider credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
-    this.dynamo = DynamoDbClient.builder().endpointOverride(moto).region(Region.US_EAST_1)
-        .credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.create()).build();
-    this.secrets = SecretsManagerClient.builder().endpointOverride(moto).region(Region.US_EAST_1)
-        .credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.create()).build();
-    this.sqs = SqsClient.builder().endpointOverride(moto).region(Region.US_EAST_1)
-        .credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.create()).build();
+    this.dynamo = MotoClients.dynamo(moto);
+    this.secrets = MotoClients.secrets(moto);
+    this.sqs = MotoClients.sqs(moto);
 
     dynamo.createTable(r -> r.tableName(table).billingMode(BillingMode.PAY_PER_REQUEST)
         .keySchema(k -> k.attributeName(template.tableKey()).keyType(KeyType.HASH))
