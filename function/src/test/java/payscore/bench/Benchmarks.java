@@ -1,12 +1,35 @@
 package payscore.bench;
 
-/** The README's benchmark command: every benchmark in one run, each printing its own figures. */
+import java.net.URI;
+import payscore.fuzz.HttpInputFuzzer;
+import payscore.harness.FunctionHarness;
+import payscore.harness.MotoServer;
+import payscore.soak.FaultSoak;
+
+/**
+ * The README's benchmark command: every benchmark in one run, each printing its own figures, then
+ * the full fault soak and the full input fuzz (the test suite runs both small).
+ */
 public final class Benchmarks {
   private Benchmarks() {}
 
   public static void main(String[] args) throws Exception {
     WeChatPayBenchmark.main(args);
-    FunctionBenchmark.run(payscore.harness.MotoServer.shared().endpoint());
-    System.exit(0);
+    URI moto = MotoServer.shared().endpoint();
+    FunctionBenchmark.run(moto);
+
+    System.out.println();
+    System.out.println("Fault soak: 1,000 orders through SQS batches with faults injected (restarts moto midway)");
+    boolean soak = new FaultSoak().run(1_000, 20_240_611L, System.out).checksHold();
+
+    System.out.println();
+    System.out.println("Input fuzz: 10,000 generated and mutated requests through the HTTP handler");
+    boolean fuzz;
+    try (FunctionHarness harness = new FunctionHarness(moto)) {
+      fuzz = new HttpInputFuzzer(harness).run(10_000, 20_231_218L, System.out).ok();
+    }
+    System.out.println();
+    System.out.println("Soak checks " + (soak ? "hold" : "FAILED") + "; fuzz checks " + (fuzz ? "hold" : "FAILED"));
+    System.exit(soak && fuzz ? 0 : 1);
   }
 }
