@@ -1,11 +1,11 @@
 package payscore.merchant;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.util.regex.Pattern;
+import payscore.json.JsonTrees;
 import payscore.wechatpay.KeyFormatException;
 import payscore.wechatpay.Pem;
 
@@ -22,7 +22,6 @@ public record MerchantSecret(
     PublicKey wechatpayPublicKey,
     String apiV3Key) {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern MCHID = Pattern.compile("[0-9]{1,32}");
   private static final Pattern SERIAL = Pattern.compile("[0-9A-Fa-f]{1,64}");
 
@@ -39,7 +38,7 @@ public record MerchantSecret(
     if (secretString == null || secretString.isBlank()) throw new MerchantSecretException("merchant secret is empty");
     JsonNode root;
     try {
-      root = JSON.readTree(secretString);
+      root = JsonTrees.read(secretString);
     } catch (IOException e) {
       throw new MerchantSecretException("merchant secret is not a JSON object");
     }

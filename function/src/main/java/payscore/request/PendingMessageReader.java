@@ -1,10 +1,7 @@
 package payscore.request;
 
 import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -20,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import payscore.json.JsonTrees;
 
 /**
  * Parses a pending-message body and checks every rule of the contract's request table before
@@ -36,14 +34,6 @@ public final class PendingMessageReader {
       Set.of("out_order_no", "service_id", "post_payments", "post_discounts", "total_amount", "prepaid_time");
   private static final Set<String> PAYMENT_FIELDS = Set.of("name", "amount", "description", "count");
   private static final Set<String> DISCOUNT_FIELDS = Set.of("name", "description", "amount", "count");
-
-  private final ObjectMapper mapper;
-
-  public PendingMessageReader() {
-    this.mapper = new ObjectMapper()
-        .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-  }
 
   /** An HTTP request: the order number is the path parameter; the body may repeat it, identically. */
   public PendingMessage readHttp(String pathOrderNo, byte[] body) throws InvalidRequestException {
@@ -122,7 +112,7 @@ public final class PendingMessageReader {
     }
     JsonNode root;
     try {
-      root = mapper.readTree(text);
+      root = JsonTrees.read(text);
     } catch (JacksonException e) {
       // The original message names the problem (a duplicate key, a stray character) without
       // quoting the body; the location tells the caller where to look.

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import payscore.PendingMessageFunction;
 import payscore.idempotency.IdempotencyRecord;
+import payscore.json.JsonTrees;
 import payscore.merchant.MerchantSecretException;
 import payscore.observe.OutcomeLog;
 import payscore.observe.OutcomeLog.Metric;
@@ -52,7 +53,7 @@ public final class ApiGatewayHandler extends JsonEventHandler {
     } catch (RuntimeException e) {
       return HttpResponses.internalError(e.getMessage());
     }
-    ApiRequest request = ApiRequest.from(event == null ? JSON.createObjectNode() : event);
+    ApiRequest request = ApiRequest.from(event == null ? JsonTrees.object() : event);
     HttpResponse response;
     Optional<SendResult> result = Optional.empty();
     if (request.method().equals("POST")) {
@@ -78,7 +79,7 @@ public final class ApiGatewayHandler extends JsonEventHandler {
    * no request is sent and nothing is logged.
    */
   public static void prime() {
-    ApiRequest request = ApiRequest.from(JSON.createObjectNode().put("version", "2.0")
+    ApiRequest request = ApiRequest.from(JsonTrees.object().put("version", "2.0")
         .put("body", "{}").put("isBase64Encoded", false));
     HttpResponses.invalid(List.of(new FieldError("service_id", "is required"))).toEvent();
     HttpResponses.of(request.outOrderNo(), new SendResult.InProgress(1)).toEvent();

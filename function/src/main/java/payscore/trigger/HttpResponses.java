@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import payscore.idempotency.IdempotencyRecord;
+import payscore.json.JsonTrees;
 import payscore.request.FieldError;
 import payscore.send.SendResult;
 import payscore.wechatpay.SendOutcome;
@@ -23,7 +24,7 @@ final class HttpResponses {
       ObjectNode headers = event.putObject("headers");
       headers.put("Content-Type", "application/json");
       if (retryAfterSeconds != null) headers.put("Retry-After", Long.toString(retryAfterSeconds));
-      event.put("body", body.toString());
+      event.put("body", JsonTrees.text(body));
       event.put("isBase64Encoded", false);
       return event;
     }

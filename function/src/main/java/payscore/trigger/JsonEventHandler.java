@@ -3,17 +3,15 @@ package payscore.trigger;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Instant;
+import payscore.json.JsonTrees;
 
 /** A Lambda stream handler of JSON events: the event in, the response out, by the invocation's end. */
 abstract class JsonEventHandler implements RequestStreamHandler {
-  static final ObjectMapper JSON = new ObjectMapper();
-
   final Functions functions;
 
   JsonEventHandler(Functions functions) {
@@ -22,9 +20,9 @@ abstract class JsonEventHandler implements RequestStreamHandler {
 
   @Override
   public final void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-    JsonNode event = JSON.readTree(input);
+    JsonNode event = JsonTrees.read(input);
     Instant end = Instant.now().plusMillis(context.getRemainingTimeInMillis());
-    JSON.writeValue(output, handle(event, end));
+    JsonTrees.write(handle(event, end), output);
   }
 
   /**

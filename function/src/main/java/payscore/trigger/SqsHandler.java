@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import payscore.PendingMessageFunction;
 import payscore.idempotency.IdempotencyRecord;
+import payscore.json.JsonTrees;
 import payscore.observe.OutcomeLog;
 import payscore.observe.OutcomeLog.Metric;
 import payscore.request.InvalidRequestException;
@@ -70,7 +71,7 @@ public final class SqsHandler extends JsonEventHandler {
   /** The {@code SQSBatchResponse} for one SQS event. */
   @Override
   public ObjectNode handle(JsonNode event, Instant invocationEnd) {
-    ObjectNode response = JSON.createObjectNode();
+    ObjectNode response = JsonTrees.object();
     ArrayNode failures = response.putArray("batchItemFailures");
     List<String> ids = new ArrayList<>();
     for (JsonNode record : event.path("Records")) ids.add(record.path("messageId").asText());
@@ -79,8 +80,8 @@ public final class SqsHandler extends JsonEventHandler {
       function = functions.get();
     } catch (RuntimeException e) {
       // Configuration is broken: every message goes back to the queue until it is fixed.
-      System.out.println("{\"level\":\"ERROR\",\"event\":\"configuration\",\"message\":"
-          + JSON.getNodeFactory().textNode(String.valueOf(e.getMessage())) + "}");
+      System.out.println(JsonTrees.text(JsonTrees.object().put("level", "ERROR").put("event", "configuration")
+          .put("message", String.valueOf(e.getMessage()))));
       ids.forEach(id -> failures.addObject().put("itemIdentifier", id));
       return response;
     }
@@ -220,7 +221,8 @@ public final class SqsHandler extends JsonEventHandler {
 
   private static String orderNoOf(String body) {
     try {
-      JsonNode order = JSON.readTree(body).get("out_order_no");
+      JsonNode root = JsonTrees.read(body);
+      JsonNode order = root == null ? null : root.get("out_order_no");
       return order != null && order.isTextual() && order.textValue().length() <= 64 ? order.textValue() : null;
     } catch (IOException | RuntimeException e) {
       return null;

@@ -3,7 +3,6 @@ package payscore.wechatpay;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
@@ -22,6 +21,7 @@ import java.util.Objects;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import payscore.json.JsonTrees;
 
 /**
  * Platform-certificate mode: the certificates from {@code GET /v3/certificates}, decrypted with
@@ -32,7 +32,6 @@ import javax.crypto.spec.SecretKeySpec;
 public final class PlatformCertificates implements VerificationKeys {
   static final String PATH = "/v3/certificates";
   private static final Duration MIN_REFRESH_GAP = Duration.ofMinutes(1);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final SignedTransport transport;
   private final SecretKeySpec apiV3Key;
@@ -102,7 +101,8 @@ public final class PlatformCertificates implements VerificationKeys {
     if (response.statusCode() != 200) return null;
     Map<String, X509Certificate> certificates = new HashMap<>();
     try {
-      JsonNode data = JSON.readTree(response.body()).path("data");
+      JsonNode root = JsonTrees.read(response.body());
+      JsonNode data = root == null ? JsonTrees.object() : root.path("data");
       for (JsonNode item : data) {
         JsonNode encrypted = item.path("encrypt_certificate");
         String pem = decrypt(encrypted.path("associated_data").asText(""), encrypted.path("nonce").asText(),

@@ -3,8 +3,8 @@ package payscore.wechatpay;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URLEncoder;
+import payscore.json.JsonTrees;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.time.Clock;
@@ -14,7 +14,6 @@ import java.util.Objects;
 
 /** Sends the Pay Score service-fee pending message and classifies WeChat's answer. */
 public final class WeChatPayClient {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_ERROR_TEXT = 256;
 
   private final SignedTransport transport;
@@ -86,7 +85,7 @@ public final class WeChatPayClient {
     static ErrorBody parse(byte[] body) {
       if (body == null || body.length == 0) return new ErrorBody(null, null);
       try {
-        JsonNode node = JSON.readTree(body);
+        JsonNode node = JsonTrees.read(body);
         if (node != null && node.isObject()) {
           return new ErrorBody(text(node.get("code")), text(node.get("message")));
         }
