@@ -17,9 +17,11 @@ public final class FreshRandom {
 
   /** A lease token: 122 random bits, as a UUID string. */
   public String token() {
-    SecureRandom source = random;
-    long most = (source.nextLong() & ~0xF000L) | 0x4000L;
-    long least = (source.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+    byte[] bytes = new byte[16];
+    random.nextBytes(bytes);
+    java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
+    long most = (buffer.getLong() & ~0xF000L) | 0x4000L;
+    long least = (buffer.getLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
     return new UUID(most, least).toString();
   }
 
