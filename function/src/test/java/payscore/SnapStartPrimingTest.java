@@ -5,35 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import payscore.harness.FunctionHarness;
-import payscore.harness.MotoServer;
+import payscore.harness.FunctionTest;
 import payscore.simulator.Verdict;
 import payscore.trigger.ApiGatewayHandler;
 
 /** The SnapStart hooks, run as Lambda runs them around a snapshot. */
-class SnapStartPrimingTest {
-  @RegisterExtension
-  static final MotoServer MOTO = MotoServer.shared();
-  static final String BODY = FunctionHarness.event("http-api-send.json").get("body").asText();
+class SnapStartPrimingTest extends FunctionTest {
 
-  private FunctionHarness harness;
-
-  @BeforeEach
-  void start() throws IOException {
-    harness = new FunctionHarness(MOTO.endpoint());
-  }
-
-  @AfterEach
-  void stop() {
-    harness.close();
-  }
 
   @Test
   void primingRunsThePathWithoutCallingWeChatAndRestoreReusesNothingUnique() throws Exception {

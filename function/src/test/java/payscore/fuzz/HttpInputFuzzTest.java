@@ -3,40 +3,23 @@ package payscore.fuzz;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import payscore.harness.FunctionHarness;
-import payscore.harness.MotoServer;
+import payscore.harness.FunctionTest;
 
 /**
  * The HTTP input fuzzer, small: 1,500 cases from a fixed seed (override with {@code -Dfuzz.seed}
  * and {@code -Dfuzz.cases}). The full 10,000-case run is {@link HttpInputFuzzer#main}.
  */
-class HttpInputFuzzTest {
-  @RegisterExtension
-  static final MotoServer MOTO = MotoServer.shared();
+class HttpInputFuzzTest extends FunctionTest {
 
   static final long SEED = Long.getLong("fuzz.seed", 20231218L);
   static final int CASES = Integer.getInteger("fuzz.cases", 1_500);
   /** {@code -Dfuzz.knownBugs=true} puts back the input kinds of {@link CaseGenerator#KNOWN_BUGS}: the test then fails. */
   static final boolean KNOWN_BUGS = Boolean.getBoolean("fuzz.knownBugs");
 
-  private FunctionHarness harness;
-
-  @BeforeEach
-  void start() throws IOException {
-    harness = new FunctionHarness(MOTO.endpoint());
-  }
-
-  @AfterEach
-  void stop() {
-    harness.close(); // also fails if anything secret was logged
-  }
 
   @Test
   void everyGeneratedInputGetsA2xxOr4xxJsonAnswerAndWeChatOnlySeesValidSignedRequests() {

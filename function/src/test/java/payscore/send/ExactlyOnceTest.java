@@ -22,12 +22,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import payscore.harness.FunctionHarness;
 import payscore.harness.LambdaContext;
-import payscore.harness.MotoServer;
+import payscore.harness.FunctionTest;
 import payscore.harness.OneInvocation;
 import payscore.simulator.Behaviour;
 import payscore.simulator.Verdict;
@@ -37,24 +35,9 @@ import payscore.trigger.ApiGatewayHandler;
  * The idempotency invariants under concurrency, crashes and key rotation: many instances, one
  * message per order.
  */
-class ExactlyOnceTest {
-  @RegisterExtension
-  static final MotoServer MOTO = MotoServer.shared();
+class ExactlyOnceTest extends FunctionTest {
   static final ObjectMapper JSON = new ObjectMapper();
-  static final String BODY = FunctionHarness.event("http-api-send.json").get("body").asText();
-  static final String OTHER_BODY = BODY.replace("\"amount\":100,", "\"amount\":200,").replace("39900", "39800");
 
-  private FunctionHarness harness;
-
-  @BeforeEach
-  void start() throws IOException {
-    harness = new FunctionHarness(MOTO.endpoint());
-  }
-
-  @AfterEach
-  void stop() {
-    harness.close();
-  }
 
   private static JsonNode invoke(ApiGatewayHandler handler, JsonNode event, Duration timeout) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();

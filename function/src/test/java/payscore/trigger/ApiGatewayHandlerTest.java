@@ -12,36 +12,18 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import payscore.harness.FunctionHarness;
 import payscore.harness.LambdaContext;
-import payscore.harness.MotoServer;
+import payscore.harness.FunctionTest;
 import payscore.simulator.Behaviour;
 import payscore.simulator.Verdict;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /** Every row of the contract's HTTP table, through the handler, against moto and the simulator. */
-class ApiGatewayHandlerTest {
-  @RegisterExtension
-  static final MotoServer MOTO = MotoServer.shared();
+class ApiGatewayHandlerTest extends FunctionTest {
   static final ObjectMapper JSON = new ObjectMapper();
-  static final String BODY = FunctionHarness.event("http-api-send.json").get("body").asText();
-  static final String OTHER_BODY = BODY.replace("\"amount\":100,", "\"amount\":200,").replace("39900", "39800");
 
-  private FunctionHarness harness;
-
-  @BeforeEach
-  void start() throws IOException {
-    harness = new FunctionHarness(MOTO.endpoint());
-  }
-
-  @AfterEach
-  void stop() {
-    harness.close();
-  }
 
   /** Invokes the handler as Lambda does: event JSON in, response JSON out. */
   private JsonNode invoke(JsonNode event) throws IOException {

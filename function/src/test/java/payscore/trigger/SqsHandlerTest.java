@@ -20,13 +20,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import payscore.harness.FunctionHarness;
 import payscore.harness.LambdaContext;
-import payscore.harness.MotoServer;
+import payscore.harness.FunctionTest;
 import payscore.simulator.Behaviour;
 import payscore.simulator.RecordedRequest;
 import payscore.simulator.Verdict;
@@ -37,9 +34,7 @@ import software.amazon.awssdk.services.sqs.model.Message;
  * The contract's "SQS outcomes", through the handler as Lambda invokes it, against moto and the
  * simulator: what the batch response says, what reached WeChat, what the table and the DLQ hold.
  */
-class SqsHandlerTest {
-  @RegisterExtension
-  static final MotoServer MOTO = MotoServer.shared();
+class SqsHandlerTest extends FunctionTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static final JsonNode EVENT_RECORDS = FunctionHarness.event("sqs-batch.json").get("Records");
   /** The valid message of events/sqs-batch.json, for order ORDER-SQS-0001. */
@@ -48,17 +43,6 @@ class SqsHandlerTest {
   static final String INVALID = EVENT_RECORDS.get(2).get("body").asText();
   static final Duration INVOCATION = Duration.ofSeconds(10);
 
-  private FunctionHarness harness;
-
-  @BeforeEach
-  void start() throws IOException {
-    harness = new FunctionHarness(MOTO.endpoint());
-  }
-
-  @AfterEach
-  void stop() {
-    harness.close();
-  }
 
   /** The valid message's body for another order. */
   private static String body(String order) {
