@@ -74,8 +74,13 @@ public record PendingMessage(
 
   /** Lower-case hex SHA-256 of {@link #canonicalBody()}: what "the same body" means for idempotency. */
   public String payloadHash() {
+    return hashOf(canonicalBody());
+  }
+
+  /** {@link #payloadHash()} of a canonical body already in hand, so it is not serialized twice. */
+  public static String hashOf(byte[] canonicalBody) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonicalBody()));
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonicalBody));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JVM has SHA-256", e);
     }

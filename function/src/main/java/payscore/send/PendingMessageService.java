@@ -71,7 +71,8 @@ public final class PendingMessageService {
       return new SendResult.InternalError(e.getMessage());
     }
     String key = key(merchant.mchid(), message.outOrderNo());
-    String hash = message.payloadHash();
+    byte[] body = message.canonicalBody();
+    String hash = PendingMessage.hashOf(body);
     Instant now = clock.instant();
     Claim claim;
     try {
@@ -83,7 +84,6 @@ public final class PendingMessageService {
     if (claim instanceof Claim.Refused refused) return existing(refused.current(), hash, now);
     Claim.Granted granted = (Claim.Granted) claim;
 
-    byte[] body = message.canonicalBody();
     Instant sendDeadline = invocationEnd.minus(finishReserve);
     SendOutcome outcome = merchant.wechatpay().sendPendingMessage(message.outOrderNo(), body, sendDeadline);
     if (outcome instanceof SendOutcome.NotProcessed && outcome.status() == 401) {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import payscore.harness.FunctionHarness;
 import payscore.harness.FunctionTest;
 
 /**
