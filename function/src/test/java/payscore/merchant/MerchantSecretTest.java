@@ -7,26 +7,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.security.KeyPair;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import payscore.simulator.TestKeys;
 
 class MerchantSecretTest {
   static final ObjectMapper JSON = new ObjectMapper();
-  static final KeyPair MERCHANT = TestKeys.rsa2048();
-  static final KeyPair WECHATPAY = TestKeys.rsa2048();
+  /** A real merchant key (PKCS#8) and, in its place as WeChat Pay's key, the matching public key. */
+  static final String MERCHANT_KEY_PEM = resource("merchant-test-key.pem");
+  static final String WECHATPAY_KEY_PEM = resource("merchant-test-key.pub.pem");
   static final String APIV3_KEY = "Zx8Qw3Lp0Rt6Yu2Io9Pa5Sd7Fg1Hj4Kl";
 
   static ObjectNode valid() {
     ObjectNode secret = JSON.createObjectNode();
     secret.put("mchid", "1900000001");
     secret.put("merchant_serial_no", "5F1C72E2A8931B72A2E13AF8DEE92471EB397115");
-    secret.put("merchant_private_key", TestKeys.privateKeyPem(MERCHANT.getPrivate()));
+    secret.put("merchant_private_key", MERCHANT_KEY_PEM);
     secret.put("wechatpay_public_key_id", "PUB_KEY_ID_0119000000012025010100000000000000");
-    secret.put("wechatpay_public_key", TestKeys.publicKeyPem(WECHATPAY.getPublic()));
+    secret.put("wechatpay_public_key", WECHATPAY_KEY_PEM);
     secret.put("apiv3_key", APIV3_KEY);
     return secret;
   }
@@ -40,7 +42,7 @@ class MerchantSecretTest {
   private static String failure(String secret) {
     String message = assertThrows(MerchantSecretException.class, () -> MerchantSecret.parse(secret)).getMessage();
     assertFalse(message.contains(APIV3_KEY), message);
-    String keyBody = TestKeys.privateKeyPem(MERCHANT.getPrivate()).split("\n")[1];
+    String keyBody = MERCHANT_KEY_PEM.split("\n")[1];
     assertFalse(message.contains(keyBody.substring(0, 20)), message);
     return message;
   }
@@ -78,7 +80,7 @@ class MerchantSecretTest {
 
   @Test
   void pkcs1PrivateKeyIsNamed() {
-    String pkcs1 = TestKeys.privateKeyPem(MERCHANT.getPrivate()).replace("PRIVATE KEY", "RSA PRIVATE KEY");
+    String pkcs1 = MERCHANT_KEY_PEM.replace("PRIVATE KEY", "RSA PRIVATE KEY");
     String message = failure(with(s -> s.put("merchant_private_key", pkcs1)));
     assertTrue(message.startsWith("merchant secret field merchant_private_key is a PKCS#1 key"), message);
   }
@@ -114,5 +116,13 @@ class MerchantSecretTest {
   @Test
   void nonStringFieldIsNamed() {
     assertEquals("merchant secret field mchid must be a string", failure(with(s -> s.put("mchid", 1900000001))));
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = MerchantSecretTest.class.getResourceAsStream("/keys/" + name)) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }

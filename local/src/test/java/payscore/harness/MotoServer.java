@@ -105,7 +105,7 @@ public final class MotoServer implements BeforeAllCallback {
 
   private static java.nio.file.Path locateLauncher() {
     for (java.nio.file.Path dir = java.nio.file.Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      java.nio.file.Path script = dir.resolve("function/src/test/python/atomic_moto.py");
+      java.nio.file.Path script = dir.resolve("local/src/test/python/atomic_moto.py");
       if (java.nio.file.Files.exists(script)) return script;
       script = dir.resolve("src/test/python/atomic_moto.py");
       if (java.nio.file.Files.exists(script)) return script;

@@ -1,5 +1,6 @@
 package payscore.merchant;
 
+import payscore.harness.KnownKeys;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -58,7 +59,7 @@ class SecretsManagerMerchantSourceTest {
   void start() {
     secrets = MotoClients.secrets(MOTO.endpoint());
     secretId = "payscore/merchant-" + UUID.randomUUID();
-    secrets.createSecret(r -> r.name(secretId).secretString(MerchantSecretTest.valid().toString()));
+    secrets.createSecret(r -> r.name(secretId).secretString(KnownKeys.secret().toString()));
     source = new SecretsManagerMerchantSource(secrets, secretId, Duration.ofMinutes(5), clock, (version, secret) -> {
       parsed.incrementAndGet();
       return new Merchant(version, secret, null);
@@ -71,7 +72,7 @@ class SecretsManagerMerchantSourceTest {
   }
 
   private void rotate() {
-    secrets.putSecretValue(r -> r.secretId(secretId).secretString(MerchantSecretTest.valid().toString()));
+    secrets.putSecretValue(r -> r.secretId(secretId).secretString(KnownKeys.secret().toString()));
   }
 
   @Test

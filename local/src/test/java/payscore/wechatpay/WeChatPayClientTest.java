@@ -1,5 +1,6 @@
 package payscore.wechatpay;
 
+import payscore.harness.KnownKeys;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,11 +33,11 @@ import payscore.simulator.WeChatPaySimulator;
 
 /** Every outcome of the client, against the WeChat Pay simulator over real sockets. */
 class WeChatPayClientTest {
-  static final String MCHID = RequestSignerTest.MCHID;
-  static final String SERIAL = RequestSignerTest.SERIAL;
+  static final String MCHID = KnownKeys.MCHID;
+  static final String SERIAL = KnownKeys.SERIAL;
   static final String PUBLIC_KEY_ID = "PUB_KEY_ID_0119000000012025010100000000000000";
   static final String APIV3_KEY = "0123456789abcdefghijABCDEFGHIJ01";
-  static final byte[] BODY = RequestSignerTest.BODY.getBytes(UTF_8);
+  static final byte[] BODY = KnownKeys.BODY.getBytes(UTF_8);
   static final KeyPair WECHATPAY_KEY = TestKeys.rsa2048();
   static final Duration TIMEOUT = Duration.ofSeconds(2);
 
@@ -57,7 +58,7 @@ class WeChatPayClientTest {
 
   private WeChatPaySimulator publicKeySimulator() throws IOException {
     WeChatPaySimulator simulator = WeChatPaySimulator.builder()
-        .merchant(MCHID, SERIAL, RequestSignerTest.merchantPublicKey())
+        .merchant(MCHID, SERIAL, KnownKeys.merchantPublicKey())
         .publicKeyMode(PUBLIC_KEY_ID, WECHATPAY_KEY)
         .start();
     closeAfter.add(simulator);
@@ -65,7 +66,7 @@ class WeChatPayClientTest {
   }
 
   private RequestSigner signer() {
-    return new RequestSigner(MCHID, SERIAL, RequestSignerTest.merchantKey(), clock,
+    return new RequestSigner(MCHID, SERIAL, KnownKeys.merchantKey(), clock,
         NonceSource.secure(SecureRandom::new));
   }
 
@@ -299,7 +300,7 @@ class WeChatPayClientTest {
     PlatformCertificate certificate = TestKeys.platformCertificate("3775B6A45ACD588826D15E583A95F5DD3B5E6DA5",
         now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(365)));
     WeChatPaySimulator platform = WeChatPaySimulator.builder()
-        .merchant(MCHID, SERIAL, RequestSignerTest.merchantPublicKey())
+        .merchant(MCHID, SERIAL, KnownKeys.merchantPublicKey())
         .platformCertificateMode(APIV3_KEY, List.of(certificate))
         .start();
     closeAfter.add(platform);
@@ -325,7 +326,7 @@ class WeChatPayClientTest {
     PlatformCertificate certificate = TestKeys.platformCertificate("4A0F2C1D",
         now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(365)));
     WeChatPaySimulator both = WeChatPaySimulator.builder()
-        .merchant(MCHID, SERIAL, RequestSignerTest.merchantPublicKey())
+        .merchant(MCHID, SERIAL, KnownKeys.merchantPublicKey())
         .publicKeyMode(PUBLIC_KEY_ID, WECHATPAY_KEY)
         .platformCertificateMode(APIV3_KEY, List.of(certificate))
         .start();
