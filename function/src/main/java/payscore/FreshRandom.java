@@ -1,22 +1,31 @@
 package payscore;
 
 import java.security.SecureRandom;
+import java.util.Objects;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * The execution environment's CSPRNG, replaced after a SnapStart restore: every environment
  * restored from one snapshot would otherwise start from the same random state and make the same
  * nonces and lease tokens.
  */
-public final class FreshRandom {
-  private volatile SecureRandom random = new SecureRandom();
+final class FreshRandom {
+  private final Supplier<SecureRandom> source;
+  private volatile SecureRandom random;
 
-  public SecureRandom get() {
+  /** @param source makes a new generator, seeded afresh; called once now and once per restore */
+  FreshRandom(Supplier<SecureRandom> source) {
+    this.source = Objects.requireNonNull(source, "source");
+    this.random = source.get();
+  }
+
+  SecureRandom get() {
     return random;
   }
 
   /** A lease token: 122 random bits, as a UUID string. */
-  public String token() {
+  String token() {
     byte[] bytes = new byte[16];
     random.nextBytes(bytes);
     java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
@@ -26,6 +35,6 @@ public final class FreshRandom {
   }
 
   void renew() {
-    random = new SecureRandom();
+    random = source.get();
   }
 }

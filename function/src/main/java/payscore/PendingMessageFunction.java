@@ -3,6 +3,7 @@ package payscore;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.crac.Resource;
 import payscore.idempotency.DynamoDbIdempotencyStore;
 import payscore.merchant.Merchant;
 import payscore.merchant.MerchantSecret;
@@ -19,12 +21,16 @@ import payscore.merchant.SecretsManagerMerchantSource;
 import payscore.observe.OutcomeLog;
 import payscore.request.PendingMessageReader;
 import payscore.send.PendingMessageService;
+import payscore.trigger.ApiGatewayHandler;
+import payscore.trigger.DeadLetterQueue;
+import payscore.trigger.SqsHandler;
 import payscore.wechatpay.NonceSource;
 import payscore.wechatpay.PlatformCertificates;
 import payscore.wechatpay.RequestSigner;
 import payscore.wechatpay.ResponseVerifier;
 import payscore.wechatpay.VerificationKeys;
 import payscore.wechatpay.WeChatPayClient;
+import payscore.wechatpay.WeChatPayPriming;
 import payscore.wechatpay.WeChatPayPublicKey;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -42,9 +48,10 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
- * The composition root: reads the environment and builds every long-lived object once per
- * execution environment (AWS clients, the WeChat Pay {@link HttpClient}, the clock, the worker
- * pool). Nothing else reads the environment or constructs a client.
+ * The composition root: the one place that reads the environment, the system clock and the
+ * system's randomness. It builds the object graph once per execution environment (AWS clients,
+ * the WeChat Pay {@link HttpClient}, the merchant source, the store, the service) and hands each
+ * handler only the collaborators it uses. Tests build the same graph with their own clock.
  */
 public final class PendingMessageFunction {
   /** Deep enough for a DynamoDB write after WeChat answers, before Lambda stops the invocation. */
@@ -52,58 +59,132 @@ public final class PendingMessageFunction {
 
   private static volatile PendingMessageFunction shared;
 
-  public final Configuration configuration;
-  public final PendingMessageReader reader;
-  public final PendingMessageService service;
-  public final SecretsManagerMerchantSource merchants;
-  public final OutcomeLog log;
-  private final Supplier<SqsClient> sqs;
-  public final DynamoDbClient dynamo;
-  public final ExecutorService workers;
-  public final Clock clock;
-  public final FreshRandom random = new FreshRandom();
+  private final Clock clock;
+  private final ApiGatewayHandler api;
+  private final SqsHandler sqs;
+  private final ExecutorService workers;
   /** Held here as well as registered: the CRaC context keeps only weak references. */
-  public final SnapStartPriming priming;
+  private final SnapStartPriming priming;
 
-  private PendingMessageFunction(Configuration configuration, Map<String, String> env, PrintStream out) {
-    this.configuration = configuration;
-    this.clock = Clock.systemUTC();
-    // Idle connections are dropped before WeChat's side would close them, so a POST is not
-    // written onto a dead pooled connection after the execution environment was frozen.
-    if (System.getProperty("jdk.httpclient.keepalive.timeout") == null) {
-      System.setProperty("jdk.httpclient.keepalive.timeout", "30");
-    }
+  private PendingMessageFunction(Configuration configuration, Map<String, String> env, PrintStream out, Clock clock,
+      Supplier<SecureRandom> randomness) {
+    this.clock = clock;
+    FreshRandom random = new FreshRandom(randomness);
     HttpClient http = WeChatPayClient.newHttpClient(configuration.connectTimeout());
     SdkHttpClient awsHttp = UrlConnectionHttpClient.builder()
         .connectionTimeout(Duration.ofSeconds(2))
         .socketTimeout(Duration.ofSeconds(3))
         .build();
     AwsCredentialsProvider credentials = credentials(env);
-    this.dynamo = aws(DynamoDbClient.builder(), env, "DYNAMODB", awsHttp, credentials).build();
+    DynamoDbClient dynamo = aws(DynamoDbClient.builder(), env, "DYNAMODB", awsHttp, credentials).build();
     SecretsManagerClient secrets = aws(SecretsManagerClient.builder(), env, "SECRETS_MANAGER", awsHttp, credentials)
         .build();
     // Only the queue function parks messages: the API function never builds this client.
-    this.sqs = lazily(() -> aws(SqsClient.builder(), env, "SQS", awsHttp, credentials).build());
+    Supplier<SqsClient> sqsClient = lazily(() -> aws(SqsClient.builder(), env, "SQS", awsHttp, credentials).build());
 
     NonceSource nonces = NonceSource.secure(random::get);
-    this.merchants = new SecretsManagerMerchantSource(secrets, configuration.secretId(),
-        configuration.secretLifetime(), clock, (versionId, secret) -> merchant(versionId, secret, http, nonces));
-    this.reader = new PendingMessageReader();
-    this.service = new PendingMessageService(new DynamoDbIdempotencyStore(dynamo, configuration.table()), merchants,
-        clock, configuration.recordLifetime(), FINISH_RESERVE, random::token);
-    this.log = new OutcomeLog(out, clock);
-    this.priming = new SnapStartPriming(this);
+    SecretsManagerMerchantSource merchants = new SecretsManagerMerchantSource(secrets, configuration.secretId(),
+        configuration.secretLifetime(), clock,
+        (versionId, secret) -> merchant(configuration, versionId, secret, http, nonces, clock));
+    PendingMessageReader reader = new PendingMessageReader();
+    DynamoDbIdempotencyStore store = new DynamoDbIdempotencyStore(dynamo, configuration.table());
+    PendingMessageService service = new PendingMessageService(store, merchants, clock,
+        configuration.recordLifetime(), FINISH_RESERVE, random::token);
+    OutcomeLog log = new OutcomeLog(out, clock);
     AtomicInteger threads = new AtomicInteger();
     this.workers = Executors.newCachedThreadPool(task -> {
       Thread thread = new Thread(task, "order-" + threads.incrementAndGet());
       thread.setDaemon(true);
       return thread;
     });
+
+    this.api = new ApiGatewayHandler(reader, service, log, clock);
+    this.sqs = new SqsHandler(reader, service,
+        new DeadLetterQueue(sqsClient, configuration.deadLetterQueueUrl(), log), workers, log, clock);
+    this.priming = new SnapStartPriming(
+        List.of(
+            new SnapStartPriming.Part("reader", reader::prime),
+            new SnapStartPriming.Part("wechatpay", () -> WeChatPayPriming.prime(configuration.endpoints(), clock)),
+            new SnapStartPriming.Part("api", api::prime),
+            new SnapStartPriming.Part("log", log::prime),
+            new SnapStartPriming.Part("dynamodb", store::prime),
+            // Nothing of the merchant may be in the snapshot: it is read again after each restore.
+            new SnapStartPriming.Part("forget merchant", merchants::forget)),
+        List.of(
+            new SnapStartPriming.Part("randomness", random::renew),
+            new SnapStartPriming.Part("forget merchant", merchants::forget),
+            new SnapStartPriming.Part("merchant", merchants::current),
+            new SnapStartPriming.Part("dynamodb", store::prime)),
+        log);
   }
 
-  /** The SQS client, built on first use. */
-  public SqsClient sqs() {
-    return sqs.get();
+  /** Builds the function from an environment map, with the system clock and randomness. */
+  public static PendingMessageFunction create(Map<String, String> env, PrintStream out) {
+    return create(env, out, Clock.systemUTC(), SecureRandom::new);
+  }
+
+  /**
+   * Builds the function from an environment map; tests and the local tools pass their own.
+   *
+   * @param randomness makes a new CSPRNG: once now, and once after each SnapStart restore
+   */
+  public static PendingMessageFunction create(Map<String, String> env, PrintStream out, Clock clock,
+      Supplier<SecureRandom> randomness) {
+    return new PendingMessageFunction(Configuration.from(env), env, out, clock, randomness);
+  }
+
+  /** The one instance of this execution environment, built on first use from the real environment. */
+  static PendingMessageFunction shared() {
+    PendingMessageFunction function = shared;
+    if (function == null) {
+      synchronized (PendingMessageFunction.class) {
+        function = shared;
+        if (function == null) {
+          shared = function = create(System.getenv(), System.out);
+          org.crac.Core.getGlobalContext().register(function.priming);
+        }
+      }
+    }
+    return function;
+  }
+
+  public ApiGatewayHandler api() {
+    return api;
+  }
+
+  public SqsHandler sqs() {
+    return sqs;
+  }
+
+  /** The SnapStart hooks, for tests that play a checkpoint and a restore. */
+  public Resource snapStart() {
+    return priming;
+  }
+
+  /** Orders of SQS batches still being worked on; zero once every handler call has returned its work. */
+  public int ordersInFlight() {
+    return workers instanceof java.util.concurrent.ThreadPoolExecutor pool ? pool.getActiveCount() : 0;
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  private static Merchant merchant(Configuration config, String versionId, MerchantSecret secret, HttpClient http,
+      NonceSource nonces, Clock clock) {
+    RequestSigner signer = new RequestSigner(secret.mchid(), secret.merchantSerialNo(), secret.merchantPrivateKey(),
+        clock, nonces);
+    List<VerificationKeys> keys = new ArrayList<>(2);
+    if (secret.publicKeyMode()) {
+      keys.add(new WeChatPayPublicKey(secret.wechatpayPublicKeyId(), secret.wechatpayPublicKey()));
+    }
+    if (secret.platformCertificateMode()) {
+      keys.add(new PlatformCertificates(http, config.endpoints(), signer, secret.wechatpayPublicKeyId(),
+          secret.apiV3Key(), config.requestTimeout(), config.certificateRefresh(), clock));
+    }
+    WeChatPayClient client = new WeChatPayClient(http, config.endpoints(), signer, secret.wechatpayPublicKeyId(),
+        new ResponseVerifier(VerificationKeys.firstOf(keys), clock), config.requestTimeout(), clock);
+    return new Merchant(versionId, secret, client);
   }
 
   private static <T> Supplier<T> lazily(Supplier<T> build) {
@@ -124,49 +205,12 @@ public final class PendingMessageFunction {
     };
   }
 
-  /** Builds the function from an environment map; tests and the local sandbox pass their own. */
-  public static PendingMessageFunction create(Map<String, String> env, PrintStream out) {
-    return new PendingMessageFunction(Configuration.from(env), env, out);
-  }
-
-  /** The one instance of this execution environment, built on first use from the real environment. */
-  public static PendingMessageFunction shared() {
-    PendingMessageFunction function = shared;
-    if (function == null) {
-      synchronized (PendingMessageFunction.class) {
-        function = shared;
-        if (function == null) {
-          shared = function = create(System.getenv(), System.out);
-          org.crac.Core.getGlobalContext().register(function.priming);
-        }
-      }
-    }
-    return function;
-  }
-
-  private Merchant merchant(String versionId, MerchantSecret secret, HttpClient http, NonceSource nonces) {
-    Configuration config = configuration;
-    RequestSigner signer = new RequestSigner(secret.mchid(), secret.merchantSerialNo(), secret.merchantPrivateKey(),
-        clock, nonces);
-    List<VerificationKeys> keys = new ArrayList<>(2);
-    if (secret.publicKeyMode()) {
-      keys.add(new WeChatPayPublicKey(secret.wechatpayPublicKeyId(), secret.wechatpayPublicKey()));
-    }
-    if (secret.platformCertificateMode()) {
-      keys.add(new PlatformCertificates(http, config.endpoints(), signer, secret.wechatpayPublicKeyId(),
-          secret.apiV3Key(), config.requestTimeout(), config.certificateRefresh(), clock));
-    }
-    WeChatPayClient client = new WeChatPayClient(http, config.endpoints(), signer, secret.wechatpayPublicKeyId(),
-        new ResponseVerifier(VerificationKeys.firstOf(keys), clock), config.requestTimeout(), clock);
-    return new Merchant(versionId, secret, client);
-  }
-
   /**
    * The SDK's endpoint variables, applied from the given environment: the same rule the SDK
    * follows for the process environment, so tests and the sandbox can point at moto.
    */
-  private static <B extends AwsClientBuilder<B, ?> & SdkSyncClientBuilder<B, ?>> B aws(B builder, Map<String, String> env, String service,
-      SdkHttpClient http, AwsCredentialsProvider credentials) {
+  private static <B extends AwsClientBuilder<B, ?> & SdkSyncClientBuilder<B, ?>> B aws(B builder,
+      Map<String, String> env, String service, SdkHttpClient http, AwsCredentialsProvider credentials) {
     builder.httpClient(http)
         .region(Region.of(env.get("AWS_REGION")))
         .credentialsProvider(credentials)

@@ -1,53 +1,91 @@
 package payscore;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import payscore.harness.FunctionHarness;
 import payscore.harness.FunctionTest;
 import payscore.simulator.Verdict;
-import payscore.trigger.ApiGatewayHandler;
 
 /** The SnapStart hooks, run as Lambda runs them around a snapshot. */
 class SnapStartPrimingTest extends FunctionTest {
 
-
   @Test
-  void primingRunsThePathWithoutCallingWeChatAndRestoreReusesNothingUnique() throws Exception {
+  void primingRunsThePathWithoutCallingWeChatAndRestoreReadsTheSecretAgain() throws Exception {
     PendingMessageFunction function = harness.newInstance();
-    SecureRandom beforeSnapshot = function.random.get();
 
-    function.priming.beforeCheckpoint(null);
+    function.snapStart().beforeCheckpoint(null);
 
     assertTrue(harness.wechat.requests().isEmpty(), "priming never calls WeChat");
     assertTrue(harness.record("PRIMING-0001").isEmpty(), "priming writes nothing");
+    assertTrue(harness.logs().isEmpty(), "every priming step succeeded, so nothing was logged: " + harness.logs());
 
     // While the snapshot sits, the merchant key is rotated: only a secret read after restore works.
     harness.rotateMerchantKey();
-    function.priming.afterRestore(null);
-    JsonNode response = new ApiGatewayHandler(function).handle(FunctionHarness.httpPost("SNAP-1", BODY),
-        FunctionHarness.in(Duration.ofSeconds(10)));
+    function.snapStart().afterRestore(null);
+    JsonNode response = harness.api(function).handle(FunctionHarness.httpPost("SNAP-1", BODY),
+        harness.clock.instant().plus(Duration.ofSeconds(10)));
 
     assertEquals(200, response.get("statusCode").asInt(), response.toString());
-    assertNotSame(beforeSnapshot, function.random.get(), "randomness is renewed after restore");
-    assertEquals(java.util.List.of(Verdict.ACCEPTED),
+    assertEquals(List.of(Verdict.ACCEPTED),
         harness.wechat.requestsFor("SNAP-1").stream().map(r -> r.verdict()).toList(),
         "signed at once with the key read after restore, not the one from before the snapshot");
   }
 
+  /**
+   * Every environment restored from one snapshot starts from the same random state. The generators
+   * here are seeded 1, 2, 3… in the order they are made, so the nonce WeChat receives after a restore
+   * tells which generator made it: it must be the one made at restore, not the snapshot's.
+   */
   @Test
-  void noncesAndLeaseTokensAfterRestoreDifferAcrossEnvironmentsRestoredFromOneSnapshot() throws Exception {
-    PendingMessageFunction first = harness.newInstance();
-    PendingMessageFunction second = harness.newInstance();
-    first.priming.afterRestore(null);
-    second.priming.afterRestore(null);
+  void afterRestoreNoncesComeFromAGeneratorMadeAtRestoreNotFromTheSnapshots() throws Exception {
+    List<SecureRandom> made = new ArrayList<>();
+    Supplier<SecureRandom> seeded = () -> {
+      SecureRandom random = sha1prng(made.size() + 1);
+      made.add(random);
+      return random;
+    };
+    PendingMessageFunction function = PendingMessageFunction.create(harness.env, System.out, harness.clock, seeded);
+    assertEquals(1, made.size(), "one generator while the function is built");
 
-    assertTrue(!first.random.token().equals(second.random.token()));
-    assertTrue(first.random.token().matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+    function.snapStart().beforeCheckpoint(null);
+    function.snapStart().afterRestore(null);
+    assertEquals(2, made.size(), "a new generator at restore");
+    harness.api(function).handle(FunctionHarness.httpPost("SNAP-2", BODY),
+        harness.clock.instant().plus(Duration.ofSeconds(10)));
+
+    java.util.regex.Matcher sent = java.util.regex.Pattern.compile("nonce_str=\"([^\"]+)\"")
+        .matcher(harness.wechat.requestsFor("SNAP-2").get(0).header("Authorization"));
+    assertTrue(sent.find());
+    String nonce = sent.group(1);
+    // A NonceSource over a generator seeded 2, asked for its first nonce, is what WeChat must have seen;
+    // the lease token is drawn first, so a fresh generator seeded 2 replays both draws.
+    SecureRandom expected = sha1prng(2);
+    expected.nextBytes(new byte[16]);
+    String fromRestored = payscore.wechatpay.NonceSource.secure(() -> expected).next();
+    SecureRandom snapshotState = sha1prng(1);
+    snapshotState.nextBytes(new byte[16]);
+    String fromSnapshot = payscore.wechatpay.NonceSource.secure(() -> snapshotState).next();
+    assertEquals(fromRestored, nonce);
+    assertNotEquals(fromSnapshot, nonce);
+  }
+
+  private static SecureRandom sha1prng(long seed) {
+    try {
+      SecureRandom random = SecureRandom.getInstance("SHA1PRNG");
+      random.setSeed(seed);
+      return random;
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }

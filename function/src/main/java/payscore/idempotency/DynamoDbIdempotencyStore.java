@@ -93,6 +93,14 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     }
   }
 
+  /**
+   * One consistent read of a key no order has (no mchid is {@code snapstart}): loads the SDK's
+   * request path and opens a connection, before a SnapStart snapshot and again after a restore.
+   */
+  public void prime() {
+    find("snapstart#priming");
+  }
+
   @Override
   public Optional<IdempotencyRecord> find(String key) {
     Map<String, AttributeValue> item = dynamo.getItem(request -> request

@@ -81,8 +81,13 @@ public final class PendingMessageService {
     } catch (SdkException e) {
       return dependencyFailure("claim the order in DynamoDB", e);
     }
-    if (claim instanceof Claim.Refused refused) return existing(refused.current(), hash, now);
-    Claim.Granted granted = (Claim.Granted) claim;
+    Claim.Granted granted;
+    switch (claim) {
+      case Claim.Refused refused -> {
+        return existing(refused.current(), hash, now);
+      }
+      case Claim.Granted won -> granted = won;
+    }
 
     Instant sendDeadline = invocationEnd.minus(finishReserve);
     SendOutcome outcome = merchant.wechatpay().sendPendingMessage(message.outOrderNo(), body, sendDeadline);
@@ -113,39 +118,40 @@ public final class PendingMessageService {
     LastError error = new LastError(outcome.status(), outcome.code(), outcome.message());
     Instant now = clock.instant();
     try {
-      if (outcome instanceof SendOutcome.Accepted) {
-        return store.finish(key, hash, claim.token(), Finish.sent(outcome.requestId()), now)
+      return switch (outcome) {
+        case SendOutcome.Accepted accepted -> store.finish(key, hash, claim.token(), Finish.sent(accepted.requestId()), now)
             .<SendResult>map(record -> new SendResult.Sent(record, false))
             .orElseGet(() -> new SendResult.InternalError("WeChat took the message but the record had already "
                 + "ended in another state; check order " + key));
-      }
-      if (outcome instanceof SendOutcome.Rejected) {
-        if (maybeSentBefore) {
-          // An earlier attempt may have been taken; WeChat's refusal of the retry may mean exactly that.
-          return store.finish(key, hash, claim.token(), Finish.outcomeUnknown(outcome.requestId(), error), now)
-              .<SendResult>map(SendResult.OutcomeUnknown::new)
-              .orElseGet(() -> new SendResult.UpstreamError(outcome));
+        // An earlier attempt may have been taken; WeChat's refusal of the retry may mean exactly that.
+        case SendOutcome.Rejected rejected when maybeSentBefore ->
+            store.finish(key, hash, claim.token(), Finish.outcomeUnknown(rejected.requestId(), error), now)
+                .<SendResult>map(SendResult.OutcomeUnknown::new)
+                .orElseGet(() -> new SendResult.UpstreamError(rejected));
+        case SendOutcome.Rejected rejected -> {
+          store.finish(key, hash, claim.token(), Finish.rejected(rejected.requestId(), error), now);
+          yield new SendResult.Rejected(rejected);
         }
-        store.finish(key, hash, claim.token(), Finish.rejected(outcome.requestId(), error), now);
-        return new SendResult.Rejected(outcome);
-      }
-      if (outcome instanceof SendOutcome.NotProcessed) {
-        // Nothing reached WeChat this time; what earlier attempts may have done still stands.
-        if (maybeSentBefore) {
-          store.finish(key, hash, claim.token(), Finish.unknown(outcome.requestId(), error), now);
-        } else {
-          store.release(key, claim.token());
+        case SendOutcome.NotProcessed notProcessed -> {
+          notSentThisTime(key, hash, claim, outcome, error, now);
+          yield notProcessed.status() == 401
+              ? new SendResult.InternalError("WeChat Pay refused the request signature (401 " + notProcessed.code()
+                  + ") after the merchant secret was re-read: check merchant_serial_no and merchant_private_key")
+              : new SendResult.UpstreamError(notProcessed);
         }
-        if (outcome.status() == 401) {
-          return new SendResult.InternalError("WeChat Pay refused the request signature (401 " + outcome.code()
-              + ") after the merchant secret was re-read: check merchant_serial_no and merchant_private_key");
+        case SendOutcome.DeadlinePassed deadlinePassed -> {
+          notSentThisTime(key, hash, claim, outcome, error, now);
+          yield new SendResult.UpstreamTimeout(deadlinePassed);
         }
-        return SendOutcome.DEADLINE_EXCEEDED.equals(outcome.code())
-            ? new SendResult.UpstreamTimeout(outcome) : new SendResult.UpstreamError(outcome);
-      }
-      store.finish(key, hash, claim.token(), Finish.unknown(outcome.requestId(), error), now);
-      return SendOutcome.TIMEOUT.equals(outcome.code())
-          ? new SendResult.UpstreamTimeout(outcome) : new SendResult.UpstreamError(outcome);
+        case SendOutcome.TimedOut timedOut -> {
+          store.finish(key, hash, claim.token(), Finish.unknown(null, error), now);
+          yield new SendResult.UpstreamTimeout(timedOut);
+        }
+        case SendOutcome.Uncertain uncertain -> {
+          store.finish(key, hash, claim.token(), Finish.unknown(uncertain.requestId(), error), now);
+          yield new SendResult.UpstreamError(uncertain);
+        }
+      };
     } catch (SdkException e) {
       // The outcome could not be recorded. The claim's lease runs out and the next request takes
       // the order over as "may have reached WeChat", so nothing is sent twice by accident.
@@ -154,6 +160,16 @@ public final class PendingMessageService {
             + e.getClass().getSimpleName() + "); a retry of the same request will end OUTCOME_UNKNOWN");
       }
       return dependencyFailure("record the outcome in DynamoDB", e);
+    }
+  }
+
+  /** Nothing reached WeChat this time; what earlier attempts may have done still stands. */
+  private void notSentThisTime(String key, String hash, Claim.Granted claim, SendOutcome outcome, LastError error,
+      Instant now) {
+    if (claim.mayHaveBeenSentBefore()) {
+      store.finish(key, hash, claim.token(), Finish.unknown(outcome.requestId(), error), now);
+    } else {
+      store.release(key, claim.token());
     }
   }
 

@@ -7,11 +7,6 @@ package payscore.wechatpay;
  * {@code Request-ID} header when there was one.
  */
 public sealed interface SendOutcome {
-  /** {@link NotProcessed#code()} when the caller's deadline had passed before anything was sent. */
-  String DEADLINE_EXCEEDED = SignedTransport.DEADLINE_EXCEEDED;
-  /** {@link Uncertain#code()} when the request was sent and no answer came in time. */
-  String TIMEOUT = "TIMEOUT";
-
   int status();
 
   String code();
@@ -39,6 +34,42 @@ public sealed interface SendOutcome {
   /** 401, 429 or no connection: WeChat did not process it, and the same request may be sent again. */
   record NotProcessed(int status, String code, String message, String requestId) implements SendOutcome {}
 
-  /** 5xx, no answer after sending, or a 2xx that did not verify: WeChat may have taken it. */
+  /** The caller's deadline had passed before anything was sent: WeChat did not process it. */
+  record DeadlinePassed(String message) implements SendOutcome {
+    @Override
+    public int status() {
+      return 0;
+    }
+
+    @Override
+    public String code() {
+      return "DEADLINE_EXCEEDED";
+    }
+
+    @Override
+    public String requestId() {
+      return null;
+    }
+  }
+
+  /** The request was sent and no answer came in time: WeChat may have taken it. */
+  record TimedOut(String message) implements SendOutcome {
+    @Override
+    public int status() {
+      return 0;
+    }
+
+    @Override
+    public String code() {
+      return "TIMEOUT";
+    }
+
+    @Override
+    public String requestId() {
+      return null;
+    }
+  }
+
+  /** 5xx, a broken connection after sending, or a 2xx that did not verify: WeChat may have taken it. */
   record Uncertain(int status, String code, String message, String requestId) implements SendOutcome {}
 }

@@ -57,13 +57,17 @@ public final class WeChatPayClient {
    */
   public SendOutcome sendPendingMessage(String outOrderNo, byte[] body, Instant deadline) {
     Exchange exchange = transport.send("POST", pendingMessagePath(outOrderNo), body, deadline);
-    if (exchange instanceof Exchange.NotSent notSent) {
-      return new SendOutcome.NotProcessed(0, notSent.code(), notSent.reason(), null);
-    }
-    if (exchange instanceof Exchange.NoAnswer noAnswer) {
-      return new SendOutcome.Uncertain(0, noAnswer.timedOut() ? SendOutcome.TIMEOUT : "NO_ANSWER", noAnswer.reason(), null);
-    }
-    HttpResponse<byte[]> response = ((Exchange.Answered) exchange).response();
+    return switch (exchange) {
+      case Exchange.NotSent notSent when SignedTransport.DEADLINE_EXCEEDED.equals(notSent.code()) ->
+          new SendOutcome.DeadlinePassed(notSent.reason());
+      case Exchange.NotSent notSent -> new SendOutcome.NotProcessed(0, notSent.code(), notSent.reason(), null);
+      case Exchange.NoAnswer noAnswer when noAnswer.timedOut() -> new SendOutcome.TimedOut(noAnswer.reason());
+      case Exchange.NoAnswer noAnswer -> new SendOutcome.Uncertain(0, "NO_ANSWER", noAnswer.reason(), null);
+      case Exchange.Answered answered -> classify(answered.response());
+    };
+  }
+
+  private SendOutcome classify(HttpResponse<byte[]> response) {
     int status = response.statusCode();
     String requestId = response.headers().firstValue("Request-ID").orElse(null);
     if (status >= 200 && status < 300) {

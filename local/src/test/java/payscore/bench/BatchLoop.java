@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
-import payscore.trigger.SqsHandler;
 
 /**
  * The queue function: wall time of an SQS batch of 10 distinct orders against a batch of one,
@@ -23,7 +22,7 @@ public final class BatchLoop {
   public static void main(String[] args) throws Exception {
     ObjectNode template = (ObjectNode) JSON.readTree(Files.readString(Path.of(args[0]))).get("Records").get(0);
     int rounds = Integer.parseInt(args[1]);
-    SqsHandler handler = new SqsHandler();
+    payscore.trigger.EventHandler handler = payscore.PendingMessageFunction.create(System.getenv(), System.out).sqs();
     String run = Long.toString(System.nanoTime(), 36);
     for (int i = 0; i < 5; i++) time(handler, template, run, 10); // warm-up
     double one = median(handler, template, run, 1, rounds);
@@ -32,14 +31,14 @@ public final class BatchLoop {
     System.exit(0);
   }
 
-  private static double median(SqsHandler handler, ObjectNode template, String run, int size, int rounds) {
+  private static double median(payscore.trigger.EventHandler handler, ObjectNode template, String run, int size, int rounds) {
     double[] millis = new double[rounds];
     for (int i = 0; i < rounds; i++) millis[i] = time(handler, template, run, size);
     Arrays.sort(millis);
     return millis[rounds / 2];
   }
 
-  private static double time(SqsHandler handler, ObjectNode template, String run, int size) {
+  private static double time(payscore.trigger.EventHandler handler, ObjectNode template, String run, int size) {
     ObjectNode event = JSON.createObjectNode();
     ArrayNode records = event.putArray("Records");
     for (int i = 0; i < size; i++) {

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import payscore.harness.LambdaContext;
-import payscore.trigger.ApiGatewayHandler;
 
 /**
  * One cold invocation of the API function, as Lambda makes it: the handler class built by its
@@ -18,7 +17,7 @@ public final class FunctionColdStart {
 
   public static void main(String[] args) throws Exception {
     byte[] event = Files.readAllBytes(Path.of(args[0]));
-    ApiGatewayHandler handler = new ApiGatewayHandler();
+    payscore.ApiFunction handler = new payscore.ApiFunction();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     handler.handleRequest(new ByteArrayInputStream(event), out, new LambdaContext(Duration.ofSeconds(15)));
     String response = out.toString(java.nio.charset.StandardCharsets.UTF_8);

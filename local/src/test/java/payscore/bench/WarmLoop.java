@@ -8,7 +8,6 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Signature;
 import java.time.Instant;
-import payscore.trigger.ApiGatewayHandler;
 
 /**
  * The API function, warm: CPU time per message over many sends of new orders, beside the crypto
@@ -23,7 +22,7 @@ public final class WarmLoop {
   public static void main(String[] args) throws Exception {
     ObjectNode event = (ObjectNode) JSON.readTree(Files.readString(Path.of(args[0])));
     int messages = Integer.parseInt(args[1]);
-    ApiGatewayHandler handler = new ApiGatewayHandler();
+    payscore.trigger.EventHandler handler = payscore.PendingMessageFunction.create(System.getenv(), System.out).api();
     String run = Long.toString(System.nanoTime(), 36);
     send(handler, event, "W" + run + "-warm-", messages / 4);
 
@@ -50,7 +49,7 @@ public final class WarmLoop {
     return total;
   }
 
-  private static void send(ApiGatewayHandler handler, ObjectNode template, String prefix, int count) {
+  private static void send(payscore.trigger.EventHandler handler, ObjectNode template, String prefix, int count) {
     for (int i = 0; i < count; i++) {
       String order = prefix + i;
       ObjectNode event = template.deepCopy();

@@ -31,12 +31,12 @@ import payscore.harness.LambdaContext;
 import payscore.harness.MotoServer;
 import payscore.simulator.RecordedRequest;
 import payscore.simulator.Verdict;
-import payscore.trigger.ApiGatewayHandler;
+import payscore.harness.InProcessHandler;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * An input fuzzer for the HTTP trigger: generated and mutated bodies, paths, methods, headers and
- * whole events go through {@link ApiGatewayHandler} (its {@code handle} and, for about a third of
+ * whole events go through {@link InProcessHandler} (its {@code handle} and, for about a third of
  * the cases, the Lambda stream entry {@code handleRequest}) of one function wired to moto and the
  * WeChat Pay simulator.
  *
@@ -60,7 +60,7 @@ public final class HttpInputFuzzer {
   private static final Set<String> STATES = Set.of("IN_PROGRESS", "SENT", "REJECTED", "UNKNOWN");
 
   private final FunctionHarness harness;
-  private final ApiGatewayHandler handler;
+  private final InProcessHandler handler;
   private boolean includeKnownBugs;
 
   public HttpInputFuzzer(FunctionHarness harness) {

@@ -22,8 +22,6 @@ import java.util.UUID;
 import payscore.PendingMessageFunction;
 import payscore.simulator.TestKeys;
 import payscore.simulator.WeChatPaySimulator;
-import payscore.trigger.ApiGatewayHandler;
-import payscore.trigger.SqsHandler;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
@@ -63,7 +61,9 @@ public final class FunctionHarness implements AutoCloseable {
   private final List<KeyPair> merchantKeys = new java.util.concurrent.CopyOnWriteArrayList<>();
   private String merchantSerial;
   private String secretJson;
-  private final PendingMessageFunction function;
+  private PendingMessageFunction function;
+  /** The function's clock: tests advance it instead of waiting for leases. */
+  public final SteppedClock clock = new SteppedClock();
 
   public FunctionHarness(URI moto, Map<String, String> extraEnv) throws IOException {
     String suffix = UUID.randomUUID().toString().substring(0, 8);
@@ -99,7 +99,6 @@ public final class FunctionHarness implements AutoCloseable {
     environment.put("WECHATPAY_REQUEST_TIMEOUT_MS", "3000");
     environment.putAll(extraEnv);
     this.env = Map.copyOf(environment);
-    this.function = newInstance();
   }
 
   public FunctionHarness(URI moto) throws IOException {
@@ -115,21 +114,36 @@ public final class FunctionHarness implements AutoCloseable {
     secrets.createSecret(r -> r.name(secretId).secretString(secretJson));
   }
 
-  /** Another execution environment of the same function: its own clients, caches and pool. */
+  /** Another execution environment of the same function: its own clients, caches and pool, the harness's clock. */
   public PendingMessageFunction newInstance() {
-    return PendingMessageFunction.create(env, logs);
+    return PendingMessageFunction.create(env, logs, clock, java.security.SecureRandom::new);
   }
 
-  public PendingMessageFunction function() {
+  /** The function of this harness, built on first use. */
+  public synchronized PendingMessageFunction function() {
+    if (function == null) function = newInstance();
     return function;
   }
 
-  public ApiGatewayHandler api() {
-    return new ApiGatewayHandler(function);
+  public InProcessHandler api() {
+    return api(function());
   }
 
-  public SqsHandler sqs() {
-    return new SqsHandler(function);
+  public InProcessHandler sqs() {
+    return sqs(function());
+  }
+
+  public InProcessHandler api(PendingMessageFunction instance) {
+    return new InProcessHandler(instance.api(), clock);
+  }
+
+  public InProcessHandler sqs(PendingMessageFunction instance) {
+    return new InProcessHandler(instance.sqs(), clock);
+  }
+
+  /** Writes a line into the function's log as if the function had written it. */
+  public void plantLogLine(String line) {
+    logs.println(line);
   }
 
   /** Puts a new merchant key version into Secrets Manager; WeChat accepts only the new key from now on. */

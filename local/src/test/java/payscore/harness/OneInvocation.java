@@ -2,7 +2,6 @@ package payscore.harness;
 
 import java.time.Duration;
 import payscore.PendingMessageFunction;
-import payscore.trigger.ApiGatewayHandler;
 
 /**
  * One API Gateway invocation in a process of its own, configured from its environment as Lambda
@@ -15,7 +14,8 @@ public final class OneInvocation {
   public static void main(String[] args) throws Exception {
     Duration timeout = Duration.ofMillis(Long.parseLong(args[0]));
     PendingMessageFunction function = PendingMessageFunction.create(System.getenv(), System.out);
-    new ApiGatewayHandler(function).handleRequest(System.in, System.out, new LambdaContext(timeout));
+    new InProcessHandler(function.api(), java.time.Clock.systemUTC())
+        .handleRequest(System.in, System.out, new LambdaContext(timeout));
     System.out.flush();
   }
 }

@@ -22,7 +22,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import payscore.harness.LambdaContext;
-import payscore.trigger.ApiGatewayHandler;
+import payscore.harness.InProcessHandler;
 
 /**
  * The template's HTTP API routes on a local port, as {@code sam local start-api} serves them:
@@ -33,10 +33,10 @@ final class LocalApi implements AutoCloseable {
 
   private final HttpServer server;
   private final List<TemplateModel.Route> routes;
-  private final ApiGatewayHandler handler;
+  private final InProcessHandler handler;
   private final Duration timeout;
 
-  LocalApi(int port, List<TemplateModel.Route> routes, ApiGatewayHandler handler, Duration timeout) throws IOException {
+  LocalApi(int port, List<TemplateModel.Route> routes, InProcessHandler handler, Duration timeout) throws IOException {
     this.routes = routes;
     this.handler = handler;
     this.timeout = timeout;

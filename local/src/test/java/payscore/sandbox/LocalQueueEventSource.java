@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 import payscore.harness.LambdaContext;
-import payscore.trigger.SqsHandler;
+import payscore.harness.InProcessHandler;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
@@ -32,14 +32,14 @@ final class LocalQueueEventSource implements AutoCloseable {
   private final String queueUrl;
   private final String queueArn;
   private final int batchSize;
-  private final SqsHandler handler;
+  private final InProcessHandler handler;
   private final Duration timeout;
   private final PrintStream out;
   private final Consumer<JsonNode> onBatch;
   private final Thread thread;
   private volatile boolean running = true;
 
-  LocalQueueEventSource(SqsClient sqs, String queueUrl, String queueArn, int batchSize, SqsHandler handler,
+  LocalQueueEventSource(SqsClient sqs, String queueUrl, String queueArn, int batchSize, InProcessHandler handler,
       Duration timeout, PrintStream out, Consumer<JsonNode> onBatch) {
     this.sqs = sqs;
     this.queueUrl = queueUrl;

@@ -22,8 +22,7 @@ import payscore.harness.MotoClients;
 import payscore.harness.MotoServer;
 import payscore.simulator.TestKeys;
 import payscore.simulator.WeChatPaySimulator;
-import payscore.trigger.ApiGatewayHandler;
-import payscore.trigger.SqsHandler;
+import payscore.harness.InProcessHandler;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
@@ -56,7 +55,7 @@ public final class LocalSandbox implements AutoCloseable {
   final String queueUrl;
   final String deadLetterQueueUrl;
   final LocalApi api;
-  final ApiGatewayHandler apiHandler;
+  final InProcessHandler apiHandler;
   final List<JsonNode> batchResponses = new CopyOnWriteArrayList<>();
   private final SecretsManagerClient secrets;
   private final LocalQueueEventSource events;
@@ -110,10 +109,10 @@ public final class LocalSandbox implements AutoCloseable {
       env.put(name, values.get(name));
     }
     PendingMessageFunction function = PendingMessageFunction.create(env, prefixed(out, "  function log: "));
-    this.apiHandler = new ApiGatewayHandler(function);
+    this.apiHandler = new InProcessHandler(function.api(), java.time.Clock.systemUTC());
     this.api = new LocalApi(port, template.routes(), apiHandler, Duration.ofSeconds(template.apiTimeoutSeconds()));
     this.events = new LocalQueueEventSource(sqs, queueUrl, arn(queueUrl), template.batchSize(),
-        new SqsHandler(function), Duration.ofSeconds(template.queueTimeoutSeconds()), out, batchResponses::add);
+        new InProcessHandler(function.sqs(), java.time.Clock.systemUTC()), Duration.ofSeconds(template.queueTimeoutSeconds()), out, batchResponses::add);
   }
 
   /** Starts everything; moto on a free port of its own. */

@@ -28,7 +28,7 @@ import payscore.harness.FunctionTest;
 import payscore.harness.OneInvocation;
 import payscore.simulator.Behaviour;
 import payscore.simulator.Verdict;
-import payscore.trigger.ApiGatewayHandler;
+import payscore.harness.InProcessHandler;
 
 /**
  * The idempotency invariants under concurrency, crashes and key rotation: many instances, one
@@ -38,7 +38,7 @@ class ExactlyOnceTest extends FunctionTest {
   static final ObjectMapper JSON = new ObjectMapper();
 
 
-  private static JsonNode invoke(ApiGatewayHandler handler, JsonNode event, Duration timeout) throws IOException {
+  private static JsonNode invoke(InProcessHandler handler, JsonNode event, Duration timeout) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     handler.handleRequest(new ByteArrayInputStream(JSON.writeValueAsBytes(event)), out, new LambdaContext(timeout));
     return JSON.readTree(out.toByteArray());
@@ -51,12 +51,12 @@ class ExactlyOnceTest extends FunctionTest {
   @Test
   void twentyConcurrentInstancesSendingOneNewOrderReachWeChatOnce() throws Exception {
     harness.wechat.script("RACE-1", Behaviour.delay(Duration.ofMillis(300)));
-    List<ApiGatewayHandler> instances = new ArrayList<>();
-    for (int i = 0; i < 20; i++) instances.add(new ApiGatewayHandler(harness.newInstance()));
+    List<InProcessHandler> instances = new ArrayList<>();
+    for (int i = 0; i < 20; i++) instances.add(harness.api(harness.newInstance()));
     CountDownLatch go = new CountDownLatch(1);
     ExecutorService callers = Executors.newFixedThreadPool(20);
     List<Future<JsonNode>> responses = new ArrayList<>();
-    for (ApiGatewayHandler instance : instances) {
+    for (InProcessHandler instance : instances) {
       responses.add(callers.submit(() -> {
         go.await();
         return invoke(instance, FunctionHarness.httpPost("RACE-1", BODY), Duration.ofSeconds(10));
@@ -90,7 +90,7 @@ class ExactlyOnceTest extends FunctionTest {
     holder.destroyForcibly().waitFor(); // the holder dies mid-send: no outcome is ever written
     assertEquals("IN_PROGRESS", harness.state("CRASH-1"));
 
-    ApiGatewayHandler later = harness.api();
+    InProcessHandler later = harness.api();
     JsonNode whileLeaseHeld = invoke(later, FunctionHarness.httpPost("CRASH-1", BODY), Duration.ofSeconds(10));
     assertEquals("IN_PROGRESS", code(whileLeaseHeld), "the lease outlives the dead holder's invocation");
     awaitLeaseEnd("CRASH-1");
@@ -112,7 +112,7 @@ class ExactlyOnceTest extends FunctionTest {
   @Test
   void afterA5xxTheSameBodyIsSentAgainAndEndsSent() throws IOException {
     harness.wechat.script("RETRY-1", Behaviour.serverError(500, false));
-    ApiGatewayHandler api = harness.api();
+    InProcessHandler api = harness.api();
 
     assertEquals(502, invoke(api, FunctionHarness.httpPost("RETRY-1", BODY), Duration.ofSeconds(10))
         .get("statusCode").asInt());
@@ -126,7 +126,7 @@ class ExactlyOnceTest extends FunctionTest {
 
   @Test
   void rotatedKeyIsPickedUpWithinTheSameInvocationAfterSignError() throws IOException {
-    ApiGatewayHandler api = harness.api();
+    InProcessHandler api = harness.api();
     assertEquals(200, invoke(api, FunctionHarness.httpPost("ROTATE-0", BODY), Duration.ofSeconds(10))
         .get("statusCode").asInt()); // the old key is now cached
 
@@ -142,7 +142,7 @@ class ExactlyOnceTest extends FunctionTest {
 
   @Test
   void logsOfEveryPathHoldNoKeyMaterialApiV3KeyOrSignature() throws IOException {
-    ApiGatewayHandler api = harness.api();
+    InProcessHandler api = harness.api();
     harness.wechat.script("LOG-2", Behaviour.serverError(500, true));
     harness.wechat.script("LOG-3", Behaviour.signTest());
     harness.wechat.script("LOG-4", Behaviour.reject(400, "PARAM_ERROR", "参数错误"));
@@ -167,7 +167,7 @@ class ExactlyOnceTest extends FunctionTest {
   void theLogScanFailsWhenSecretMaterialIsLogged() throws IOException {
     invoke(harness.api(), FunctionHarness.httpPost("LEAK-1", BODY), Duration.ofSeconds(10));
     String signature = harness.secretMaterial().get(harness.secretMaterial().size() - 1);
-    harness.function().log.problem("planted", "a careless line with " + signature);
+    harness.plantLogLine("{\"level\":\"ERROR\",\"message\":\"a careless line with " + signature + "\"}");
 
     assertThrows(AssertionError.class, harness::assertNoSecretsLogged);
     assertThrows(AssertionError.class, harness::close, "every test's harness scans its logs when it closes");
@@ -191,9 +191,12 @@ class ExactlyOnceTest extends FunctionTest {
     await(() -> harness.wechat.acceptedCount(order) == 1, Duration.ofSeconds(20), order + " never reached WeChat");
   }
 
-  private void awaitLeaseEnd(String order) throws InterruptedException {
+  /** Steps the function's clock past the lease the dead holder wrote, instead of waiting for it. */
+  private void awaitLeaseEnd(String order) {
     long leaseUntil = Long.parseLong(harness.record(order).orElseThrow().get("lease_until").n());
-    await(() -> System.currentTimeMillis() > leaseUntil + 50, Duration.ofSeconds(15), "lease never ended");
+    long ahead = leaseUntil - harness.clock.millis();
+    assertTrue(ahead > 0, "the lease is still live before the step");
+    harness.clock.advance(Duration.ofMillis(ahead + 50));
   }
 
   private static void await(Callable<Boolean> condition, Duration limit, String failure) throws InterruptedException {

@@ -43,7 +43,7 @@ import payscore.soak.FaultPlan.Kind;
 import payscore.soak.FaultPlan.Order;
 import payscore.soak.SoakMessage.Delivery;
 import payscore.soak.SoakMessage.End;
-import payscore.trigger.SqsHandler;
+import payscore.harness.InProcessHandler;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
@@ -125,7 +125,7 @@ public final class FaultSoak {
   private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
   private final Map<String, Message> letters = new HashMap<>();
   private final List<PendingMessageFunction> functions = new ArrayList<>();
-  private BlockingQueue<SqsHandler> idle;
+  private BlockingQueue<InProcessHandler> idle;
   private FunctionHarness harness;
   private PrintStream out;
   private int logOffset;
@@ -176,7 +176,7 @@ public final class FaultSoak {
       functions.add(harness.function());
       for (int i = 1; i < INSTANCES; i++) functions.add(harness.newInstance());
       idle = new ArrayBlockingQueue<>(INSTANCES);
-      for (PendingMessageFunction function : functions) idle.add(new SqsHandler(function));
+      for (PendingMessageFunction function : functions) idle.add(harness.sqs(function));
       warmUp();
       for (Order order : plan.orders) {
         if (!order.script.isEmpty()) {
@@ -217,7 +217,7 @@ public final class FaultSoak {
    */
   private void warmUp() throws InterruptedException {
     String body = FunctionHarness.event("sqs-batch.json").get("Records").get(0).get("body").asText();
-    List<SqsHandler> handlers = new ArrayList<>();
+    List<InProcessHandler> handlers = new ArrayList<>();
     for (int i = 0; i < INSTANCES; i++) handlers.add(idle.take());
     for (int i = 0; i < handlers.size(); i++) {
       ObjectNode event = FunctionHarness.sqsEvent(List.of(body.replace("ORDER-SQS-0001", "WARM-UP-" + i)));
@@ -357,7 +357,7 @@ public final class FaultSoak {
       ((ObjectNode) record.get("attributes")).put("ApproximateReceiveCount", Integer.toString(deliveries.get(i).receive));
       records.add(record);
     }
-    SqsHandler handler;
+    InProcessHandler handler;
     try {
       handler = idle.take();
     } catch (InterruptedException e) {
@@ -420,10 +420,7 @@ public final class FaultSoak {
     while (true) {
       boolean busy = false;
       for (PendingMessageFunction function : functions) {
-        if (function.workers instanceof ThreadPoolExecutor executor
-            && (executor.getActiveCount() > 0 || !executor.getQueue().isEmpty())) {
-          busy = true;
-        }
+        if (function.ordersInFlight() > 0) busy = true;
       }
       if (!busy) return;
       if (System.nanoTime() > giveUp) {

@@ -65,9 +65,9 @@ class TemplateTest {
    * SecretsManagerMerchantSource (GetSecretValue) and, for SQS only, SqsHandler parking a message in the DLQ.
    */
   private static final Map<String, Set<String>> AWS_CALLS_BY_HANDLER = Map.of(
-      "payscore.trigger.ApiGatewayHandler",
+      "payscore.ApiFunction",
       Set.of("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "secretsmanager:GetSecretValue"),
-      "payscore.trigger.SqsHandler",
+      "payscore.QueueFunction",
       Set.of("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "secretsmanager:GetSecretValue",
           "sqs:SendMessage"));
 
@@ -242,7 +242,7 @@ class TemplateTest {
     }
 
     // then the API handler serves both of the contract's routes
-    String apiFunction = functions().filter(f -> handlerClass(f).equals("payscore.trigger.ApiGatewayHandler"))
+    String apiFunction = functions().filter(f -> handlerClass(f).equals("payscore.ApiFunction"))
         .findFirst().orElseThrow(() -> new AssertionError("no function runs ApiGatewayHandler"));
     assertEquals(Set.of("POST " + PENDING_MESSAGE_PATH, "GET " + PENDING_MESSAGE_PATH), routes.get(apiFunction),
         apiFunction + " routes");

@@ -231,7 +231,7 @@ class WeChatPayClientTest {
 
     SendOutcome outcome = client().sendPendingMessage("ORDER7", BODY, start.plusMillis(400));
 
-    assertEquals("TIMEOUT", assertInstanceOf(SendOutcome.Uncertain.class, outcome).code());
+    assertEquals("TIMEOUT", assertInstanceOf(SendOutcome.TimedOut.class, outcome).code());
     assertTrue(Duration.between(start, Instant.now()).compareTo(TIMEOUT) < 0, "waited past the deadline");
     assertEquals(1, wechat.acceptedCount("ORDER7"));
   }
@@ -240,7 +240,7 @@ class WeChatPayClientTest {
   void deadlineAlreadyPassedSendsNothing() {
     SendOutcome outcome = client().sendPendingMessage("ORDER8", BODY, Instant.now().minus(1, ChronoUnit.SECONDS));
 
-    assertInstanceOf(SendOutcome.NotProcessed.class, outcome);
+    assertInstanceOf(SendOutcome.DeadlinePassed.class, outcome);
     assertTrue(wechat.requests().isEmpty());
   }
 
@@ -266,7 +266,7 @@ class WeChatPayClientTest {
 
     SendOutcome outcome = client(wechat.baseUrl(), backup.baseUrl()).sendPendingMessage("ORDER11", BODY, inSeconds(1));
 
-    assertEquals("TIMEOUT", assertInstanceOf(SendOutcome.Uncertain.class, outcome).code());
+    assertEquals("TIMEOUT", assertInstanceOf(SendOutcome.TimedOut.class, outcome).code());
     awaitRecorded(wechat, 1); // the primary records the request once its delayed answer is written
     assertEquals(1, wechat.acceptedCount("ORDER11"));
     assertTrue(backup.requests().isEmpty(), "a request that may have arrived must not be sent again");

@@ -1,0 +1,56 @@
+package payscore.trigger;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import payscore.json.JsonTrees;
+import payscore.request.FieldError;
+import payscore.request.InvalidRequestException;
+import payscore.request.PendingMessage;
+import payscore.request.PendingMessageReader;
+
+/**
+ * An SQS batch read and planned: every message id in order, the valid messages grouped by order
+ * (each group is sent one message after another), and the invalid ones, which are parked.
+ */
+record BatchPlan(List<String> ids, Map<String, List<Queued>> byOrder, List<Invalid> invalid) {
+
+  /** A valid message. */
+  record Queued(String id, String body, PendingMessage message) {}
+
+  /** A message that breaks the rules; {@code outOrderNo} is what its body says, if it says anything usable. */
+  record Invalid(String id, String body, String outOrderNo, List<FieldError> errors) {}
+
+  static BatchPlan read(JsonNode event, PendingMessageReader reader) {
+    List<String> ids = new ArrayList<>();
+    Map<String, List<Queued>> byOrder = new LinkedHashMap<>();
+    List<Invalid> invalid = new ArrayList<>();
+    for (JsonNode record : event.path("Records")) {
+      String id = record.path("messageId").asText();
+      String body = record.path("body").asText("");
+      ids.add(id);
+      try {
+        PendingMessage message = reader.readQueued(body.getBytes(UTF_8));
+        byOrder.computeIfAbsent(message.outOrderNo(), order -> new ArrayList<>()).add(new Queued(id, body, message));
+      } catch (InvalidRequestException e) {
+        invalid.add(new Invalid(id, body, orderNoOf(body), e.errors()));
+      }
+    }
+    return new BatchPlan(List.copyOf(ids), byOrder, List.copyOf(invalid));
+  }
+
+  private static String orderNoOf(String body) {
+    try {
+      JsonNode root = JsonTrees.read(body);
+      JsonNode order = root == null ? null : root.get("out_order_no");
+      return order != null && order.isTextual() && order.textValue().length() <= 64 ? order.textValue() : null;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+}

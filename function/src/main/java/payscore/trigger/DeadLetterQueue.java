@@ -1,0 +1,75 @@
+package payscore.trigger;
+
+import java.util.Map;
+import java.util.function.Supplier;
+import payscore.observe.OutcomeLog;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+
+/**
+ * Parks a message that no retry can help: sent unchanged to the DLQ with {@code error_code},
+ * {@code error_message} and {@code source_message_id}. SQS has no "dead-letter now" call, so this is
+ * a plain {@code SendMessage}; when it fails, the message must go back to the queue instead.
+ */
+public final class DeadLetterQueue {
+  private static final int MAX_MESSAGE_CODE_POINTS = 1000;
+
+  private final Supplier<SqsClient> sqs;
+  private final String url;
+  private final OutcomeLog log;
+
+  /**
+   * @param sqs built on first use: the API function never parks, so never builds the client
+   * @param url the DLQ's URL; null when not configured, and then nothing can be parked
+   */
+  public DeadLetterQueue(Supplier<SqsClient> sqs, String url, OutcomeLog log) {
+    this.sqs = sqs;
+    this.url = url;
+    this.log = log;
+  }
+
+  boolean configured() {
+    return url != null;
+  }
+
+  /** Whether the message is now in the DLQ. */
+  boolean park(String messageId, String body, String code, String message) {
+    try {
+      sqs.get().sendMessage(request -> request
+          .queueUrl(url)
+          .messageBody(body)
+          .messageAttributes(Map.of(
+              "error_code", text(code),
+              "error_message", text(attributeText(message, MAX_MESSAGE_CODE_POINTS)),
+              "source_message_id", text(messageId))));
+      return true;
+    } catch (SdkException e) {
+      log.problem("park_failed", "message " + messageId + " could not be parked in the DLQ ("
+          + e.getClass().getSimpleName() + "); it stays on the queue");
+      return false;
+    }
+  }
+
+  /**
+   * SQS refuses attribute values with characters outside its set (control characters, lone
+   * surrogates), and a refused park would leave the message circling: such characters, which an
+   * error message may quote from an unknown field name, become '?'. Cut at a character boundary.
+   */
+  static String attributeText(String text, int maxCodePoints) {
+    StringBuilder clean = new StringBuilder(Math.min(text.length(), maxCodePoints));
+    int count = 0;
+    for (int i = 0; i < text.length() && count < maxCodePoints; count++) {
+      int c = text.codePointAt(i);
+      boolean allowed = c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF)
+          || (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
+      clean.appendCodePoint(allowed ? c : '?');
+      i += Character.charCount(c);
+    }
+    return clean.toString();
+  }
+
+  private static MessageAttributeValue text(String value) {
+    return MessageAttributeValue.builder().dataType("String").stringValue(value).build();
+  }
+}

@@ -1,0 +1,102 @@
+package payscore.trigger;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import payscore.idempotency.IdempotencyRecord;
+import payscore.json.JsonTrees;
+import payscore.request.FieldError;
+import payscore.send.Outcome;
+import payscore.wechatpay.SendOutcome;
+
+/** API Gateway answers (the same shape for both payload versions), rendered from the outcome table's rows. */
+final class HttpAnswers {
+  private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+  private HttpAnswers() {}
+
+  static ObjectNode of(String outOrderNo, Outcome outcome) {
+    ObjectNode body = JSON.objectNode();
+    if (!outcome.success()) body.put("code", outcome.code()).put("message", outcome.message());
+    switch (outcome.detail()) {
+      case SENT_BODY -> {
+        IdempotencyRecord record = outcome.record();
+        body.put("out_order_no", outOrderNo);
+        body.put("state", record.state().name());
+        body.put("sent_at", text(record.sentAt()));
+        body.put("wechatpay_request_id", record.wechatpayRequestId());
+        body.put("replayed", outcome.kind() == Outcome.Kind.REPLAYED);
+      }
+      case STATE -> body.put("state", outcome.record().state().name());
+      case RECORD -> body.set("record", record(outOrderNo, outcome.record()));
+      case WECHATPAY -> body.set("wechatpay", wechatpay(outcome.wechatpay()));
+      case ERRORS -> {
+        var list = body.putArray("errors");
+        for (FieldError error : outcome.errors()) {
+          list.addObject().put("field", error.field()).put("message", error.message());
+        }
+      }
+      case NONE -> { }
+    }
+    return answer(outcome.httpStatus(), body, outcome.retryAfterSeconds());
+  }
+
+  /** The record of an order, for {@code GET}. */
+  static ObjectNode status(String outOrderNo, IdempotencyRecord record) {
+    return answer(200, record(outOrderNo, record), null);
+  }
+
+  static ObjectNode notFound(String message) {
+    return answer(404, JSON.objectNode().put("code", "NOT_FOUND").put("message", message), null);
+  }
+
+  static ObjectNode methodNotAllowed() {
+    return answer(405, JSON.objectNode().put("code", "METHOD_NOT_ALLOWED")
+        .put("message", "use POST to send or GET to read the record"), null);
+  }
+
+  private static ObjectNode answer(int status, ObjectNode body, Long retryAfterSeconds) {
+    ObjectNode event = JSON.objectNode();
+    event.put("statusCode", status);
+    ObjectNode headers = event.putObject("headers");
+    headers.put("Content-Type", "application/json");
+    if (retryAfterSeconds != null) headers.put("Retry-After", Long.toString(retryAfterSeconds));
+    event.put("body", JsonTrees.text(body));
+    event.put("isBase64Encoded", false);
+    return event;
+  }
+
+  private static ObjectNode record(String outOrderNo, IdempotencyRecord record) {
+    ObjectNode body = JSON.objectNode();
+    body.put("out_order_no", outOrderNo);
+    body.put("state", record.state().name());
+    body.put("needs_review", record.needsReview());
+    body.put("attempts", record.attempts());
+    body.put("wechatpay_request_id", record.wechatpayRequestId());
+    if (record.lastError() == null) {
+      body.putNull("last_error");
+    } else {
+      ObjectNode error = body.putObject("last_error");
+      if (record.lastError().status() > 0) error.put("status", record.lastError().status());
+      error.put("code", record.lastError().code());
+      error.put("message", record.lastError().message());
+    }
+    body.put("payload_hash", record.payloadHash());
+    body.put("created_at", text(record.createdAt()));
+    body.put("updated_at", text(record.updatedAt()));
+    body.put("sent_at", text(record.sentAt()));
+    return body;
+  }
+
+  private static ObjectNode wechatpay(SendOutcome outcome) {
+    ObjectNode node = JSON.objectNode();
+    if (outcome.status() > 0) node.put("status", outcome.status()); else node.putNull("status");
+    node.put("code", outcome.code());
+    node.put("message", outcome.message());
+    node.put("request_id", outcome.requestId());
+    return node;
+  }
+
+  private static String text(Object value) {
+    return value == null ? null : value.toString();
+  }
+}
