@@ -19,14 +19,19 @@ public final class WeChatPayClient {
   private final SignedTransport transport;
   private final ResponseVerifier verifier;
 
+  /** @param transport the merchant's, shared with its {@link PlatformCertificates} if any */
+  public WeChatPayClient(SignedTransport transport, ResponseVerifier verifier) {
+    this.transport = Objects.requireNonNull(transport, "transport");
+    this.verifier = Objects.requireNonNull(verifier, "verifier");
+  }
+
   /**
-   * @param http one client per execution environment, shared by every merchant key version
-   * @param wechatpaySerial the {@code PUB_KEY_ID_…} sent as {@code Wechatpay-Serial}; null if none
+   * Builds a {@link SignedTransport} of its own; see {@link SignedTransport#SignedTransport} for
+   * the parameters.
    */
   public WeChatPayClient(HttpClient http, WeChatPayEndpoints endpoints, RequestSigner signer,
       String wechatpaySerial, ResponseVerifier verifier, Duration requestTimeout, Clock clock) {
-    this.transport = new SignedTransport(http, endpoints, signer, wechatpaySerial, requestTimeout, clock);
-    this.verifier = Objects.requireNonNull(verifier, "verifier");
+    this(new SignedTransport(http, endpoints, signer, wechatpaySerial, requestTimeout, clock), verifier);
   }
 
   /**
