@@ -28,6 +28,7 @@ import payscore.wechatpay.NonceSource;
 import payscore.wechatpay.PlatformCertificates;
 import payscore.wechatpay.RequestSigner;
 import payscore.wechatpay.ResponseVerifier;
+import payscore.wechatpay.SignedTransport;
 import payscore.wechatpay.VerificationKeys;
 import payscore.wechatpay.WeChatPayClient;
 import payscore.wechatpay.WeChatPayPriming;
@@ -174,16 +175,16 @@ public final class PendingMessageFunction {
       NonceSource nonces, Clock clock) {
     RequestSigner signer = new RequestSigner(secret.mchid(), secret.merchantSerialNo(), secret.merchantPrivateKey(),
         clock, nonces);
+    SignedTransport transport = new SignedTransport(http, config.endpoints(), signer, secret.wechatpayPublicKeyId(),
+        config.requestTimeout(), clock);
     List<VerificationKeys> keys = new ArrayList<>(2);
     if (secret.publicKeyMode()) {
       keys.add(new WeChatPayPublicKey(secret.wechatpayPublicKeyId(), secret.wechatpayPublicKey()));
     }
     if (secret.platformCertificateMode()) {
-      keys.add(new PlatformCertificates(http, config.endpoints(), signer, secret.wechatpayPublicKeyId(),
-          secret.apiV3Key(), config.requestTimeout(), config.certificateRefresh(), clock));
+      keys.add(new PlatformCertificates(transport, secret.apiV3Key(), config.certificateRefresh(), clock));
     }
-    WeChatPayClient client = new WeChatPayClient(http, config.endpoints(), signer, secret.wechatpayPublicKeyId(),
-        new ResponseVerifier(VerificationKeys.firstOf(keys), clock), config.requestTimeout(), clock);
+    WeChatPayClient client = new WeChatPayClient(transport, new ResponseVerifier(VerificationKeys.firstOf(keys), clock));
     return new Merchant(versionId, secret, client);
   }
 

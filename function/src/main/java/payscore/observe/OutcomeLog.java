@@ -29,10 +29,11 @@ public final class OutcomeLog {
 
   /**
    * @param trigger {@code api} or {@code sqs}
+   * @param subMchid the sub-merchant of a service provider's (partner) request; null in direct mode
    * @param state the record's state, or the result's name when no record was touched
    * @param warn whether the line is a warning (an outcome an operator must look at)
    */
-  public record Entry(String trigger, String outOrderNo, String sqsMessageId, String result, String state,
+  public record Entry(String trigger, String outOrderNo, String subMchid, String sqsMessageId, String result, String state,
       int attempt, String wechatpayRequestId, int wechatpayStatus, String errorCode, String errorMessage,
       long durationMs, Metric metric, boolean warn) {}
 
@@ -46,7 +47,7 @@ public final class OutcomeLog {
 
   /** Formats a sample entry without printing it, so a SnapStart snapshot holds the formatting path. */
   public void prime() {
-    lines(new Entry("api", "PRIMING-0001", null, "SENT", "SENT", 1, "PRIMING", 204, null, null, 0, Metric.Sent,
+    lines(new Entry("api", "PRIMING-0001", null, null, "SENT", "SENT", 1, "PRIMING", 204, null, null, 0, Metric.Sent,
         false));
   }
 
@@ -55,7 +56,9 @@ public final class OutcomeLog {
       json.writeStringField("level", entry.warn ? "WARN" : "INFO");
       json.writeStringField("event", "pending_message");
       json.writeStringField("trigger", entry.trigger);
+      json.writeStringField("mode", mode(entry));
       field(json, "out_order_no", entry.outOrderNo);
+      field(json, "sub_mchid", entry.subMchid);
       field(json, "sqs_message_id", entry.sqsMessageId);
       json.writeStringField("result", entry.result);
       field(json, "state", entry.state);
@@ -72,9 +75,14 @@ public final class OutcomeLog {
       json.writeArrayFieldStart("CloudWatchMetrics");
       json.writeStartObject();
       json.writeStringField("Namespace", NAMESPACE);
+      // Counted per trigger (what the alarms watch) and per trigger and mode.
       json.writeArrayFieldStart("Dimensions");
       json.writeStartArray();
       json.writeString("Trigger");
+      json.writeEndArray();
+      json.writeStartArray();
+      json.writeString("Trigger");
+      json.writeString("Mode");
       json.writeEndArray();
       json.writeEndArray();
       json.writeArrayFieldStart("Metrics");
@@ -91,6 +99,7 @@ public final class OutcomeLog {
       json.writeEndArray();
       json.writeEndObject();
       json.writeStringField("Trigger", entry.trigger);
+      json.writeStringField("Mode", mode(entry));
       json.writeNumberField(entry.metric.name(), 1);
       json.writeNumberField("Latency", entry.durationMs);
     });
@@ -107,6 +116,10 @@ public final class OutcomeLog {
     synchronized (out) {
       out.println(line);
     }
+  }
+
+  private static String mode(Entry entry) {
+    return entry.subMchid == null ? "direct" : "partner";
   }
 
   private interface Fields {

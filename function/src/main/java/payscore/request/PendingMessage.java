@@ -17,11 +17,13 @@ import java.util.List;
  *
  * <p>{@link #canonicalBody()} is the exact WeChat request body: compact, fields in the order of
  * WeChat's documentation, absent optional fields and empty {@code post_discounts} left out,
- * amounts as JSON integers. Two bodies that differ only in key order or whitespace have the same
- * canonical form, and so the same {@link #payloadHash()}.
+ * amounts as JSON integers. A partner (服务商) message has a {@code subMchid} and writes it first;
+ * a direct-merchant message has none. Two bodies that differ only in key order or whitespace have
+ * the same canonical form, and so the same {@link #payloadHash()}.
  */
 public record PendingMessage(
     String outOrderNo,
+    String subMchid,
     String serviceId,
     List<PostPayment> postPayments,
     List<PostDiscount> postDiscounts,
@@ -35,11 +37,17 @@ public record PendingMessage(
     postDiscounts = List.copyOf(postDiscounts);
   }
 
+  /** Whether a service provider sends this for its sub-merchant {@link #subMchid()}. */
+  public boolean partner() {
+    return subMchid != null;
+  }
+
   /** The WeChat request body as UTF-8 bytes; sign these bytes and send these bytes. */
   public byte[] canonicalBody() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
     try (JsonGenerator json = JSON.createGenerator(bytes, JsonEncoding.UTF8)) {
       json.writeStartObject();
+      if (subMchid != null) json.writeStringField("sub_mchid", subMchid);
       json.writeStringField("service_id", serviceId);
       json.writeArrayFieldStart("post_payments");
       for (PostPayment payment : postPayments) {

@@ -33,9 +33,10 @@ public final class PendingMessageReader {
       + "\"total_amount\":39900,\"prepaid_time\":\"20231218\"}";
 
   private static final Pattern ORDER_NO = Pattern.compile("[A-Za-z0-9_\\-|*]{1,32}");
+  private static final Pattern SUB_MCHID = Pattern.compile("[0-9]{1,32}");
   private static final Pattern EIGHT_DIGITS = Pattern.compile("[0-9]{8}");
   private static final Set<String> TOP_LEVEL_FIELDS =
-      Set.of("out_order_no", "service_id", "post_payments", "post_discounts", "total_amount", "prepaid_time");
+      Set.of("out_order_no", "sub_mchid", "service_id", "post_payments", "post_discounts", "total_amount", "prepaid_time");
   private static final Set<String> PAYMENT_FIELDS = Set.of("name", "amount", "description", "count");
   private static final Set<String> DISCOUNT_FIELDS = Set.of("name", "description", "amount", "count");
 
@@ -69,6 +70,16 @@ public final class PendingMessageReader {
     return errors.list;
   }
 
+  /**
+   * Checks a {@code sub_mchid} on its own, e.g. from the query string of a status query or a
+   * resolution. Null means absent (a direct-merchant order) and is valid; an empty value is not.
+   */
+  public static List<FieldError> checkSubMchid(String subMchid) {
+    Errors errors = new Errors();
+    if (subMchid != null) errors.subMchid(subMchid);
+    return errors.list;
+  }
+
   private PendingMessage read(byte[] body, String pathOrderNo) throws InvalidRequestException {
     Errors errors = new Errors();
     if (pathOrderNo != null) errors.orderNo(pathOrderNo);
@@ -92,6 +103,7 @@ public final class PendingMessageReader {
       }
     }
 
+    String subMchid = subMchid(root.get("sub_mchid"), errors);
     String serviceId = errors.text(root.get("service_id"), "service_id", 1, 32, true);
     List<PostPayment> payments = payments(root.get("post_payments"), errors);
     List<PostDiscount> discounts = discounts(root.get("post_discounts"), errors);
@@ -102,7 +114,7 @@ public final class PendingMessageReader {
       checkTotal(totalAmount, payments, discounts, errors);
     }
     if (!errors.list.isEmpty()) throw new InvalidRequestException(errors.list);
-    return new PendingMessage(orderNo, serviceId, payments, discounts, totalAmount, prepaidTime);
+    return new PendingMessage(orderNo, subMchid, serviceId, payments, discounts, totalAmount, prepaidTime);
   }
 
   private JsonNode parse(byte[] body, Errors errors) {
@@ -145,6 +157,21 @@ public final class PendingMessageReader {
       return null;
     }
     return root;
+  }
+
+  /** Partner mode's sub-merchant: optional, but when present a JSON string of 1 to 32 digits. */
+  private static String subMchid(JsonNode node, Errors errors) {
+    if (node == null) return null;
+    if (node.isNull()) {
+      errors.add("sub_mchid", "must not be null; leave it out for a direct-merchant request");
+      return null;
+    }
+    if (!node.isTextual()) {
+      // A number would lose leading zeros and precision on the way to WeChat.
+      errors.add("sub_mchid", "must be a string of 1 to 32 digits");
+      return null;
+    }
+    return errors.subMchid(node.textValue()) ? node.textValue() : null;
   }
 
   private static List<PostPayment> payments(JsonNode node, Errors errors) {
@@ -251,6 +278,12 @@ public final class PendingMessageReader {
       } else if (!ORDER_NO.matcher(orderNo).matches()) {
         add("out_order_no", "must be 1 to 32 characters from A-Z a-z 0-9 _ - | *");
       }
+    }
+
+    boolean subMchid(String subMchid) {
+      if (SUB_MCHID.matcher(subMchid).matches()) return true;
+      add("sub_mchid", "must be 1 to 32 digits 0-9");
+      return false;
     }
 
     /** A string of min..max characters; returns null (after recording why) when absent or broken. */

@@ -53,9 +53,12 @@ public final class PendingMessageService {
     this.leaseTokens = Objects.requireNonNull(leaseTokens, "leaseTokens");
   }
 
-  /** The idempotency key of an order: {@code <mchid>#<out_order_no>}. */
-  public static String key(String mchid, String outOrderNo) {
-    return mchid + "#" + outOrderNo;
+  /**
+   * The idempotency key of an order: {@code <mchid>#<out_order_no>} for a direct merchant,
+   * {@code <mchid>#<sub_mchid>#<out_order_no>} for a service provider's sub-merchant.
+   */
+  public static String key(String mchid, String subMchid, String outOrderNo) {
+    return subMchid == null ? mchid + "#" + outOrderNo : mchid + "#" + subMchid + "#" + outOrderNo;
   }
 
   /**
@@ -70,7 +73,7 @@ public final class PendingMessageService {
     } catch (MerchantSecretException e) {
       return new SendResult.InternalError(e.getMessage());
     }
-    String key = key(merchant.mchid(), message.outOrderNo());
+    String key = key(merchant.mchid(), message.subMchid(), message.outOrderNo());
     byte[] body = message.canonicalBody();
     String hash = PendingMessage.hashOf(body);
     Instant now = clock.instant();
@@ -90,19 +93,20 @@ public final class PendingMessageService {
     }
 
     Instant sendDeadline = invocationEnd.minus(finishReserve);
-    SendOutcome outcome = merchant.wechatpay().sendPendingMessage(message.outOrderNo(), body, sendDeadline);
+    SendOutcome outcome = merchant.wechatpay().sendPendingMessage(message.subMchid(), message.outOrderNo(), body,
+        sendDeadline);
     if (outcome instanceof SendOutcome.NotProcessed && outcome.status() == 401) {
       Merchant reread = rereadAfterSignError(merchant);
       if (reread != merchant) {
-        outcome = reread.wechatpay().sendPendingMessage(message.outOrderNo(), body, sendDeadline);
+        outcome = reread.wechatpay().sendPendingMessage(message.subMchid(), message.outOrderNo(), body, sendDeadline);
       }
     }
     return finish(key, hash, granted, outcome);
   }
 
-  /** The record of an order, for the status query. */
-  public Optional<IdempotencyRecord> find(String outOrderNo) {
-    return store.find(key(merchants.current().mchid(), outOrderNo));
+  /** The record of an order, for the status query; {@code subMchid} is null for a direct merchant's order. */
+  public Optional<IdempotencyRecord> find(String subMchid, String outOrderNo) {
+    return store.find(key(merchants.current().mchid(), subMchid, outOrderNo));
   }
 
   private Merchant rereadAfterSignError(Merchant refused) {

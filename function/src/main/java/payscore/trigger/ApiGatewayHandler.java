@@ -41,7 +41,7 @@ public final class ApiGatewayHandler implements EventHandler {
     ApiRequest request = ApiRequest.from(event == null ? JsonTrees.object() : event);
     return switch (request.method()) {
       case "POST" -> send(request, invocationEnd);
-      case "GET" -> status(request.outOrderNo());
+      case "GET" -> status(request.subMchid(), request.outOrderNo());
       default -> HttpAnswers.methodNotAllowed();
     };
   }
@@ -61,23 +61,27 @@ public final class ApiGatewayHandler implements EventHandler {
   private ObjectNode send(ApiRequest request, Instant invocationEnd) {
     Instant started = clock.instant();
     Outcome outcome;
+    String subMchid = null;
     try {
       PendingMessage message = reader.readHttp(request.outOrderNo(), request.body());
+      subMchid = message.subMchid();
       outcome = Outcome.of(service.send(message, invocationEnd));
     } catch (InvalidRequestException e) {
       outcome = Outcome.invalid(e.errors());
     }
-    log.outcome(OutcomeLines.entry("api", request.outOrderNo(), null,
+    log.outcome(OutcomeLines.entry("api", request.outOrderNo(), subMchid, null,
         outcome.success() ? outcome.kind().name() : outcome.code(), outcome.code(), outcome,
         Duration.between(started, clock.instant()).toMillis()));
     return HttpAnswers.of(request.outOrderNo(), outcome);
   }
 
-  private ObjectNode status(String outOrderNo) {
-    List<FieldError> errors = PendingMessageReader.checkOrderNo(outOrderNo);
+  /** {@code subMchid} from the query string: present for a service provider's sub-merchant order. */
+  private ObjectNode status(String subMchid, String outOrderNo) {
+    List<FieldError> errors = new java.util.ArrayList<>(PendingMessageReader.checkOrderNo(outOrderNo));
+    errors.addAll(PendingMessageReader.checkSubMchid(subMchid));
     if (!errors.isEmpty()) return HttpAnswers.of(outOrderNo, Outcome.invalid(errors));
     try {
-      return service.find(outOrderNo)
+      return service.find(subMchid, outOrderNo)
           .map(record -> HttpAnswers.status(outOrderNo, record))
           .orElseGet(() -> HttpAnswers.notFound("no pending message was ever requested for this order"));
     } catch (MerchantSecretException e) {

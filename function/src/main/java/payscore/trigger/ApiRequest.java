@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * The parts of an API Gateway event this function uses, from either payload: HTTP API (2.0,
  * {@code requestContext.http.method}) or REST API (1.0, {@code httpMethod}).
  */
-record ApiRequest(String method, String outOrderNo, byte[] body, boolean payloadV2) {
+record ApiRequest(String method, String outOrderNo, String subMchid, byte[] body, boolean payloadV2) {
   private static final Pattern ROUTE = Pattern.compile("(?:/[^/]+)?/service-orders/([^/]+)/pending-message/?");
 
   static ApiRequest from(JsonNode event) {
@@ -32,7 +32,10 @@ record ApiRequest(String method, String outOrderNo, byte[] body, boolean payload
       body = event.path("isBase64Encoded").asBoolean(false)
           ? decodeBase64(bodyNode.textValue()) : bodyNode.textValue().getBytes(UTF_8);
     }
-    return new ApiRequest(method == null ? "" : method.toUpperCase(java.util.Locale.ROOT), orderNo, body, v2);
+    // Both payloads carry decoded query parameters here; a repeated one keeps its last value in 1.0.
+    String subMchid = event.path("queryStringParameters").path("sub_mchid").asText(null);
+    return new ApiRequest(method == null ? "" : method.toUpperCase(java.util.Locale.ROOT), orderNo, subMchid, body,
+        v2);
   }
 
   private static byte[] decodeBase64(String text) {

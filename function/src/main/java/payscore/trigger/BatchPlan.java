@@ -18,6 +18,9 @@ import payscore.request.PendingMessageReader;
  * An SQS batch read and planned: every message id in order, the valid messages grouped by order
  * (each group is sent one message after another), and the invalid ones, which are parked.
  */
+/**
+ * @param byOrder keyed by order number, or {@code <sub_mchid>#<order number>} for a partner order
+ */
 record BatchPlan(List<String> ids, Map<String, List<Queued>> byOrder, List<Invalid> invalid) {
 
   /** A valid message. */
@@ -36,7 +39,9 @@ record BatchPlan(List<String> ids, Map<String, List<Queued>> byOrder, List<Inval
       ids.add(id);
       try {
         PendingMessage message = reader.readQueued(body.getBytes(UTF_8));
-        byOrder.computeIfAbsent(message.outOrderNo(), order -> new ArrayList<>()).add(new Queued(id, body, message));
+        // One order per (sub-merchant, order number): two sub-merchants may use the same number.
+        String order = message.subMchid() == null ? message.outOrderNo() : message.subMchid() + "#" + message.outOrderNo();
+        byOrder.computeIfAbsent(order, key -> new ArrayList<>()).add(new Queued(id, body, message));
       } catch (InvalidRequestException e) {
         invalid.add(new Invalid(id, body, orderNoOf(body), e.errors()));
       }

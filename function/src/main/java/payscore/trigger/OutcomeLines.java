@@ -12,12 +12,12 @@ final class OutcomeLines {
    * @param result what became of the request, as the log's {@code result} field says it
    * @param errorCode the code to log; null for a success
    */
-  static OutcomeLog.Entry entry(String trigger, String outOrderNo, String sqsMessageId, String result,
+  static OutcomeLog.Entry entry(String trigger, String outOrderNo, String subMchid, String sqsMessageId, String result,
       String errorCode, Outcome outcome, long durationMs) {
     IdempotencyRecord record = outcome.record();
     String requestId = outcome.wechatpay() != null ? outcome.wechatpay().requestId()
         : record == null ? null : record.wechatpayRequestId();
-    return new OutcomeLog.Entry(trigger, outOrderNo, sqsMessageId, result,
+    return new OutcomeLog.Entry(trigger, outOrderNo, subMchid, sqsMessageId, result,
         record == null ? null : record.state().name(),
         record == null ? 0 : record.attempts(),
         requestId,

@@ -61,7 +61,7 @@ public final class SqsHandler implements EventHandler {
       Instant started = clock.instant();
       Ending ending = end(invalid.id(), invalid.body(), Outcome.invalid(invalid.errors()));
       endings.put(invalid.id(), ending);
-      log(invalid.id(), invalid.outOrderNo(), ending, started);
+      log(invalid.id(), invalid.outOrderNo(), null, ending, started);
     }
     Map<String, Callable<Map<String, Ending>>> work = new LinkedHashMap<>();
     plan.byOrder().forEach((order, messages) -> work.put(order, () -> runOrder(messages, invocationEnd)));
@@ -96,7 +96,7 @@ public final class SqsHandler implements EventHandler {
         byHash.put(hash, ending);
       }
       byId.put(queued.id(), ending);
-      log(queued.id(), queued.message().outOrderNo(), ending, started);
+      log(queued.id(), queued.message().outOrderNo(), queued.message().subMchid(), ending, started);
     }
     return byId;
   }
@@ -107,13 +107,13 @@ public final class SqsHandler implements EventHandler {
     return new Ending(outcome, parked ? Disposition.PARK : Disposition.RETRY);
   }
 
-  private void log(String id, String outOrderNo, Ending ending, Instant started) {
+  private void log(String id, String outOrderNo, String subMchid, Ending ending, Instant started) {
     String result = switch (ending.disposition) {
       case ACK -> ending.outcome.kind().name();
       case PARK -> "PARKED";
       case RETRY -> "RETRY";
     };
-    log.outcome(OutcomeLines.entry("sqs", outOrderNo, id, result, ending.outcome.code(), ending.outcome,
+    log.outcome(OutcomeLines.entry("sqs", outOrderNo, subMchid, id, result, ending.outcome.code(), ending.outcome,
         Duration.between(started, clock.instant()).toMillis()));
   }
 

@@ -44,18 +44,27 @@ public final class PlatformCertificates implements VerificationKeys {
   private Instant lastAttempt = Instant.MIN;
 
   /**
-   * @param wechatpaySerial as for {@link WeChatPayClient}; the download itself is signed by a
-   *     platform certificate and checked against the certificates it carries
+   * @param transport the merchant's, shared with its {@link WeChatPayClient}; the download itself
+   *     is signed by a platform certificate and checked against the certificates it carries
+   */
+  public PlatformCertificates(SignedTransport transport, String apiV3Key, Duration refreshInterval, Clock clock) {
+    byte[] key = Objects.requireNonNull(apiV3Key, "apiV3Key").getBytes(UTF_8);
+    if (key.length != 32) throw new KeyFormatException("apiv3_key must be 32 ASCII characters");
+    this.transport = Objects.requireNonNull(transport, "transport");
+    this.apiV3Key = new SecretKeySpec(key, "AES");
+    this.requestTimeout = transport.requestTimeout();
+    this.refreshInterval = Objects.requireNonNull(refreshInterval, "refreshInterval");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /**
+   * Builds a {@link SignedTransport} of its own; see {@link SignedTransport#SignedTransport} for
+   * the parameters.
    */
   public PlatformCertificates(HttpClient http, WeChatPayEndpoints endpoints, RequestSigner signer,
       String wechatpaySerial, String apiV3Key, Duration requestTimeout, Duration refreshInterval, Clock clock) {
-    byte[] key = Objects.requireNonNull(apiV3Key, "apiV3Key").getBytes(UTF_8);
-    if (key.length != 32) throw new KeyFormatException("apiv3_key must be 32 ASCII characters");
-    this.transport = new SignedTransport(http, endpoints, signer, wechatpaySerial, requestTimeout, clock);
-    this.apiV3Key = new SecretKeySpec(key, "AES");
-    this.requestTimeout = requestTimeout;
-    this.refreshInterval = Objects.requireNonNull(refreshInterval, "refreshInterval");
-    this.clock = Objects.requireNonNull(clock, "clock");
+    this(new SignedTransport(http, endpoints, signer, wechatpaySerial, requestTimeout, clock), apiV3Key,
+        refreshInterval, clock);
   }
 
   @Override

@@ -20,8 +20,11 @@ import javax.net.ssl.SSLHandshakeException;
  * says whether an answer came, nothing was sent, or the request may have arrived unanswered.
  * A failure to connect to the primary host is tried once more on the backup host; a failure
  * after the request was written never is, since WeChat may have processed it.
+ *
+ * <p>One per merchant key version, shared by {@link WeChatPayClient} and
+ * {@link PlatformCertificates}; it holds no per-request state, so threads may share it.
  */
-final class SignedTransport {
+public final class SignedTransport {
   static final String CONNECT_FAILED = "CONNECT_FAILED";
   static final String DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED";
   static final String USER_AGENT = "payscore-pending-message/1.0 (java.net.http; Java "
@@ -39,7 +42,7 @@ final class SignedTransport {
    *     signs its answer with the public key; null in platform-certificate-only mode
    * @param requestTimeout the longest wait for an answer; the caller's deadline may cut it shorter
    */
-  SignedTransport(HttpClient http, WeChatPayEndpoints endpoints, RequestSigner signer, String wechatpaySerial,
+  public SignedTransport(HttpClient http, WeChatPayEndpoints endpoints, RequestSigner signer, String wechatpaySerial,
       Duration requestTimeout, Clock clock) {
     this.http = Objects.requireNonNull(http, "http");
     this.endpoints = Objects.requireNonNull(endpoints, "endpoints");
@@ -47,6 +50,11 @@ final class SignedTransport {
     this.wechatpaySerial = wechatpaySerial;
     this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
     this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /** The longest wait for an answer, before any caller's deadline cuts it shorter. */
+  Duration requestTimeout() {
+    return requestTimeout;
   }
 
   Exchange send(String method, String rawPath, byte[] body, Instant deadline) {

@@ -19,14 +19,19 @@ public final class WeChatPayClient {
   private final SignedTransport transport;
   private final ResponseVerifier verifier;
 
+  /** @param transport the merchant's, shared with its {@link PlatformCertificates} if any */
+  public WeChatPayClient(SignedTransport transport, ResponseVerifier verifier) {
+    this.transport = Objects.requireNonNull(transport, "transport");
+    this.verifier = Objects.requireNonNull(verifier, "verifier");
+  }
+
   /**
-   * @param http one client per execution environment, shared by every merchant key version
-   * @param wechatpaySerial the {@code PUB_KEY_ID_…} sent as {@code Wechatpay-Serial}; null if none
+   * Builds a {@link SignedTransport} of its own; see {@link SignedTransport#SignedTransport} for
+   * the parameters.
    */
   public WeChatPayClient(HttpClient http, WeChatPayEndpoints endpoints, RequestSigner signer,
       String wechatpaySerial, ResponseVerifier verifier, Duration requestTimeout, Clock clock) {
-    this.transport = new SignedTransport(http, endpoints, signer, wechatpaySerial, requestTimeout, clock);
-    this.verifier = Objects.requireNonNull(verifier, "verifier");
+    this(new SignedTransport(http, endpoints, signer, wechatpaySerial, requestTimeout, clock), verifier);
   }
 
   /**
@@ -44,19 +49,39 @@ public final class WeChatPayClient {
         .build();
   }
 
-  /** The raw path WeChat sees and the signature covers; the order number encoded as URLEncoder does. */
+  /**
+   * The raw path WeChat sees and the signature covers, the order number encoded as URLEncoder
+   * does: the partner (服务商) API's when {@code subMchid} is given, the direct merchant's when it
+   * is null. The sub-merchant goes in the body, not the path.
+   */
+  public static String pendingMessagePath(String subMchid, String outOrderNo) {
+    String order = URLEncoder.encode(outOrderNo, UTF_8);
+    return subMchid == null
+        ? "/v3/payscore/serviceorder/" + order + "/send-pendingmessage"
+        : "/v3/payscore/partner/serviceorder/" + order + "/send-pendingmessage";
+  }
+
+  /** The direct merchant's path: {@code pendingMessagePath(null, outOrderNo)}. */
   public static String pendingMessagePath(String outOrderNo) {
-    return "/v3/payscore/serviceorder/" + URLEncoder.encode(outOrderNo, UTF_8) + "/send-pendingmessage";
+    return pendingMessagePath(null, outOrderNo);
+  }
+
+  /** A direct merchant's send: {@code sendPendingMessage(null, outOrderNo, body, deadline)}. */
+  public SendOutcome sendPendingMessage(String outOrderNo, byte[] body, Instant deadline) {
+    return sendPendingMessage(null, outOrderNo, body, deadline);
   }
 
   /**
    * Sends {@code body} (the canonical JSON, sent and signed byte for byte) for this order.
    * Never throws for anything WeChat or the network does; the outcome says what happened.
+   * The signature's {@code mchid} is the signer's, which in partner mode is the service provider.
    *
+   * @param subMchid the sub-merchant of a partner request, which {@code body} must carry as its
+   *     {@code sub_mchid}; null for a direct-merchant request
    * @param deadline no wait goes past it: the request timeout is cut to what remains
    */
-  public SendOutcome sendPendingMessage(String outOrderNo, byte[] body, Instant deadline) {
-    Exchange exchange = transport.send("POST", pendingMessagePath(outOrderNo), body, deadline);
+  public SendOutcome sendPendingMessage(String subMchid, String outOrderNo, byte[] body, Instant deadline) {
+    Exchange exchange = transport.send("POST", pendingMessagePath(subMchid, outOrderNo), body, deadline);
     return switch (exchange) {
       case Exchange.NotSent notSent when SignedTransport.DEADLINE_EXCEEDED.equals(notSent.code()) ->
           new SendOutcome.DeadlinePassed(notSent.reason());

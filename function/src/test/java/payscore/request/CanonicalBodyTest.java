@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static payscore.request.RequestBodies.EXAMPLE;
 import static payscore.request.RequestBodies.ORDER_NO;
+import static payscore.request.RequestBodies.SUB_MCHID;
 import static payscore.request.RequestBodies.resource;
 import static payscore.request.RequestBodies.utf8;
 
@@ -35,6 +36,15 @@ class CanonicalBodyTest {
   /** The contract's example, written as the function must send it. */
   private static final String EXPECTED_CANONICAL =
       "{\"service_id\":\"2002000000000558128851361561536\","
+          + "\"post_payments\":[{\"name\":\"就餐费用\",\"amount\":40000,\"description\":\"就餐人均100元\",\"count\":4}],"
+          + "\"post_discounts\":[{\"name\":\"满20减1元\",\"description\":\"不与其他优惠叠加\",\"amount\":100,\"count\":1}],"
+          + "\"total_amount\":39900,"
+          + "\"prepaid_time\":\"20231218\"}";
+
+  /** The contract's example as a partner request: {@code sub_mchid} first, the rest unchanged. */
+  private static final String EXPECTED_PARTNER_CANONICAL =
+      "{\"sub_mchid\":\"1900000109\","
+          + "\"service_id\":\"2002000000000558128851361561536\","
           + "\"post_payments\":[{\"name\":\"就餐费用\",\"amount\":40000,\"description\":\"就餐人均100元\",\"count\":4}],"
           + "\"post_discounts\":[{\"name\":\"满20减1元\",\"description\":\"不与其他优惠叠加\",\"amount\":100,\"count\":1}],"
           + "\"total_amount\":39900,"
@@ -170,6 +180,80 @@ class CanonicalBodyTest {
     // then the text survives unchanged
     assertEquals(description, again.postPayments().get(0).description());
     assertEquals(message, again);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Partner (服务商) mode
+  // ---------------------------------------------------------------------------------------------
+
+  @Test
+  void partnerBodyHasSubMchidAsTheFirstFieldOfTheExactCanonicalBody() throws Exception {
+    // given the example with sub_mchid between total_amount and prepaid_time (fixture partner-valid.json)
+    byte[] body = resource("partner-valid.json");
+
+    // when it is read
+    PendingMessage message = read(body);
+
+    // then sub_mchid is written first, and everything after it is the direct canonical body
+    assertArrayEquals(utf8(EXPECTED_PARTNER_CANONICAL), message.canonicalBody(),
+        () -> "got " + text(message.canonicalBody()));
+    String direct = text(read(utf8(EXAMPLE)).canonicalBody());
+    assertEquals("{\"sub_mchid\":\"" + SUB_MCHID + "\"," + direct.substring(1), text(message.canonicalBody()));
+  }
+
+  @Test
+  void partnerBodyFromHttpAndQueueWhereverSubMchidStandsHasOneCanonicalBody() throws Exception {
+    // given the partner example from HTTP with sub_mchid last, from the fixture, and from SQS
+    PendingMessage last = read(Body.partner().bytes());
+    PendingMessage fixture = read(resource("partner-valid.json"));
+    PendingMessage queued = reader.readQueued(Body.partner().set("out_order_no", ORDER_NO).bytes());
+
+    // when their canonical forms are compared
+    // then they are byte-identical, with the same hash
+    assertArrayEquals(utf8(EXPECTED_PARTNER_CANONICAL), last.canonicalBody());
+    assertArrayEquals(last.canonicalBody(), fixture.canonicalBody());
+    assertArrayEquals(last.canonicalBody(), queued.canonicalBody());
+    assertEquals(last.payloadHash(), queued.payloadHash());
+  }
+
+  @Test
+  void partnerCanonicalBodyReadsBackToAnEqualPartnerMessage() throws Exception {
+    // given a partner message
+    PendingMessage original = read(Body.partner().bytes());
+
+    // when its canonical body is read again
+    PendingMessage again = read(original.canonicalBody());
+
+    // then it is the same partner message, with the same canonical body and hash
+    assertEquals(original, again);
+    assertEquals(SUB_MCHID, again.subMchid());
+    assertArrayEquals(original.canonicalBody(), again.canonicalBody());
+  }
+
+  @Test
+  void payloadHashCoversTheSubMchid() throws Exception {
+    // given the same bill as a direct request and for two sub-merchants
+    PendingMessage direct = read(Body.example().bytes());
+    PendingMessage partner = read(Body.partner().bytes());
+    PendingMessage otherSubMerchant = read(Body.example().set("sub_mchid", "1900000110").bytes());
+
+    // when hashed
+    // then the partner hash is SHA-256 of the partner canonical body, and all three differ
+    assertEquals(sha256Hex(utf8(EXPECTED_PARTNER_CANONICAL)), partner.payloadHash());
+    assertNotEquals(direct.payloadHash(), partner.payloadHash());
+    assertNotEquals(partner.payloadHash(), otherSubMerchant.payloadHash());
+  }
+
+  @Test
+  void directCanonicalBodyHasNoSubMchid() throws Exception {
+    // given the contract's example without sub_mchid
+    PendingMessage message = read(utf8(EXAMPLE));
+
+    // when its canonical body is written
+    // then it starts with service_id, byte for byte as before partner mode
+    assertFalse(message.partner());
+    assertArrayEquals(utf8(EXPECTED_CANONICAL), message.canonicalBody());
+    assertFalse(text(message.canonicalBody()).contains("sub_mchid"));
   }
 
   // ---------------------------------------------------------------------------------------------

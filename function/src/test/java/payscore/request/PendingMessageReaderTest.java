@@ -2,11 +2,14 @@ package payscore.request;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static payscore.request.RequestBodies.EMOJI;
 import static payscore.request.RequestBodies.HAN;
 import static payscore.request.RequestBodies.ORDER_NO;
+import static payscore.request.RequestBodies.SUB_MCHID;
 import static payscore.request.RequestBodies.assertError;
 import static payscore.request.RequestBodies.assertOnlyError;
 import static payscore.request.RequestBodies.errorsOf;
@@ -65,6 +68,7 @@ class PendingMessageReaderTest {
     // then every field is carried over as given
     PendingMessage expected = new PendingMessage(
         ORDER_NO,
+        null,
         "2002000000000558128851361561536",
         List.of(new PostPayment("就餐费用", 40000L, "就餐人均100元", 4)),
         List.of(new PostDiscount("满20减1元", "不与其他优惠叠加", 100L, 1L)),
@@ -304,6 +308,129 @@ class PendingMessageReaderTest {
 
     // then the null is reported
     assertOnlyError(errors, "out_order_no", "null");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // sub_mchid (partner mode)
+  // ---------------------------------------------------------------------------------------------
+
+  @Test
+  void bodyWithoutSubMchidIsADirectRequest() throws Exception {
+    // given the contract's example, which has no sub_mchid
+    // when it is read from HTTP and from SQS
+    PendingMessage fromHttp = readHttp(Body.example());
+    PendingMessage fromQueue = reader.readQueued(Body.queued().bytes());
+
+    // then both are direct-merchant requests
+    assertNull(fromHttp.subMchid());
+    assertFalse(fromHttp.partner());
+    assertNull(fromQueue.subMchid());
+    assertFalse(fromQueue.partner());
+  }
+
+  @ParameterizedTest(name = "[{index}] \"{0}\"")
+  @ValueSource(strings = {"1", "0", "1900000109", "0019000001", "12345678901234567890123456789012"})
+  void subMchidOfOneTo32DigitsMakesAPartnerRequestFromHttpAndQueue(String subMchid) throws Exception {
+    // given a sub_mchid of 1 to 32 ASCII digits, leading zeros included
+    // when it is in an HTTP body and in an SQS body
+    PendingMessage fromHttp = readHttp(Body.example().set("sub_mchid", subMchid));
+    PendingMessage fromQueue = reader.readQueued(Body.queued().set("sub_mchid", subMchid).bytes());
+
+    // then both are partner requests for that sub-merchant, digit for digit
+    assertEquals(subMchid, fromHttp.subMchid());
+    assertTrue(fromHttp.partner());
+    assertEquals(subMchid, fromQueue.subMchid());
+    assertTrue(fromQueue.partner());
+    assertEquals(fromHttp, fromQueue);
+  }
+
+  static Stream<Arguments> invalidSubMchids() {
+    return Stream.of(
+        Arguments.of("a JSON number", Body.partner().setRaw("sub_mchid", "1900000109"), "string"),
+        Arguments.of("a JSON number in exponent form", Body.partner().setRaw("sub_mchid", "19e8"), "string"),
+        Arguments.of("a boolean", Body.partner().setRaw("sub_mchid", "true"), "string"),
+        Arguments.of("an array", Body.partner().setRaw("sub_mchid", "[\"1900000109\"]"), "string"),
+        Arguments.of("an object", Body.partner().setRaw("sub_mchid", "{\"id\":\"1900000109\"}"), "string"),
+        Arguments.of("null", Body.partner().set("sub_mchid", null), "null"),
+        Arguments.of("empty", Body.partner().set("sub_mchid", ""), "1 to 32 digits"),
+        Arguments.of("33 digits", Body.partner().set("sub_mchid", "1".repeat(33)), "1 to 32 digits"),
+        Arguments.of("a letter", Body.partner().set("sub_mchid", "19000001O9"), "1 to 32 digits"),
+        Arguments.of("a sign", Body.partner().set("sub_mchid", "-1900000109"), "1 to 32 digits"),
+        Arguments.of("a space", Body.partner().set("sub_mchid", "1900000109 "), "1 to 32 digits"),
+        Arguments.of("a fullwidth digit", Body.partner().set("sub_mchid", "190000010９"), "1 to 32 digits"),
+        Arguments.of("an Arabic-Indic digit", Body.partner().set("sub_mchid", "190000010\u0669"), "1 to 32 digits"),
+        Arguments.of("an emoji", Body.partner().set("sub_mchid", "1900" + EMOJI), "1 to 32 digits"));
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @MethodSource("invalidSubMchids")
+  void invalidSubMchidIsRejectedInHttpBody(String label, Body body, String fragment) {
+    // given an HTTP body whose sub_mchid is not a string of 1 to 32 ASCII digits
+    // when it is read
+    List<FieldError> errors = httpErrors(body);
+
+    // then sub_mchid alone is reported, saying what is expected
+    assertOnlyError(errors, "sub_mchid", fragment);
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @MethodSource("invalidSubMchids")
+  void invalidSubMchidIsRejectedInQueuedBody(String label, Body body, String fragment) {
+    // given the same body as an SQS message
+    // when it is read
+    List<FieldError> errors = queuedErrors(body.set("out_order_no", ORDER_NO));
+
+    // then sub_mchid alone is reported
+    assertOnlyError(errors, "sub_mchid", fragment);
+  }
+
+  @Test
+  void invalidSubMchidIsReportedAlongsideEveryOtherViolation() {
+    // given an SQS body with an unknown field, a bad order number, an empty sub_mchid, an empty
+    // service_id and Feb 30
+    Body body = Body.queued()
+        .set("sub_mchid", "")
+        .set("out_order_no", "bad order")
+        .set("service_id", "")
+        .set("prepaid_time", "20230230")
+        .set("sub_merchant", SUB_MCHID);
+
+    // when it is read
+    List<FieldError> errors = queuedErrors(body);
+
+    // then all are reported: unknown fields first, then sub_mchid right after out_order_no
+    assertEquals(List.of("sub_merchant", "out_order_no", "sub_mchid", "service_id", "prepaid_time"), fields(errors));
+  }
+
+  @Test
+  void subMchidDoesNotExcuseOtherRules() {
+    // given a valid partner body whose total does not add up
+    Body body = Body.partner().set("total_amount", 1);
+
+    // when it is read; then the total is reported as for a direct request
+    assertOnlyError(httpErrors(body), "total_amount", "sum");
+  }
+
+  @ParameterizedTest(name = "[{index}] \"{0}\"")
+  @ValueSource(strings = {"1", "1900000109", "12345678901234567890123456789012"})
+  void queryStringSubMchidOfOneTo32DigitsPassesTheCheck(String subMchid) {
+    assertEquals(List.of(), PendingMessageReader.checkSubMchid(subMchid));
+  }
+
+  @Test
+  void absentQueryStringSubMchidMeansADirectOrderAndPassesTheCheck() {
+    assertEquals(List.of(), PendingMessageReader.checkSubMchid(null));
+  }
+
+  @ParameterizedTest(name = "[{index}] \"{0}\"")
+  @ValueSource(strings = {"", "1234567890123456789012345678901234", "abc", "19000001%209", " 1900000109", "1900000109,1"})
+  void queryStringSubMchidThatIsNotOneTo32DigitsIsNamedInTheErrors(String subMchid) {
+    // given ?sub_mchid= with an empty value, too many digits or other characters
+    // when it is checked
+    List<FieldError> errors = PendingMessageReader.checkSubMchid(subMchid);
+
+    // then sub_mchid alone is reported
+    assertOnlyError(errors, "sub_mchid", "1 to 32 digits");
   }
 
   // ---------------------------------------------------------------------------------------------

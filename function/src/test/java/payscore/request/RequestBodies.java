@@ -38,6 +38,9 @@ final class RequestBodies {
   /** The order number used for HTTP requests (the path parameter). */
   static final String ORDER_NO = "1234323JKHDFE1243252";
 
+  /** The sub-merchant of partner (服务商) requests. */
+  static final String SUB_MCHID = "1900000109";
+
   /** The contract's example body, compact. */
   static final String EXAMPLE = """
       {"service_id":"2002000000000558128851361561536",\
@@ -158,6 +161,11 @@ final class RequestBodies {
     /** The contract's example as an SQS message: with {@code out_order_no}. */
     static Body queued() {
       return example().set("out_order_no", ORDER_NO);
+    }
+
+    /** The contract's example as a partner request: with {@code sub_mchid}, written last. */
+    static Body partner() {
+      return example().set("sub_mchid", SUB_MCHID);
     }
 
     /** The smallest valid body: one payment with a name only, no discounts. */
