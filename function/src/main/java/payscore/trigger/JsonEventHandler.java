@@ -11,7 +11,7 @@ import java.time.Instant;
 import payscore.json.JsonTrees;
 
 /** A Lambda stream handler of JSON events: the event in, the response out, by the invocation's end. */
-abstract class JsonEventHandler implements RequestStreamHandler {
+public abstract class JsonEventHandler implements RequestStreamHandler {
   final Functions functions;
 
   JsonEventHandler(Functions functions) {
