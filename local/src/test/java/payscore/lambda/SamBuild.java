@@ -57,7 +57,7 @@ public final class SamBuild {
     String hash = sourceHash(codeUri);
     Path out = outputRoot().resolve(codeUri.getFileName().toString());
     Artifact built = BUILT.get(codeUri);
-    if (built != null && hash.equals(readHash(out))) return built;
+    if (built != null && (reuseEarlierRun || !built.reused) && hash.equals(readHash(out))) return built;
     if (reuseEarlierRun && hash.equals(readHash(out))) {
       Artifact reused = new Artifact(out, Duration.ZERO, true);
       BUILT.put(codeUri, reused);
