@@ -2,8 +2,6 @@ package payscore.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -16,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import payscore.harness.LambdaContext;
 import payscore.simulator.RecordedRequest;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.sqs.model.Message;
@@ -60,7 +57,7 @@ final class Demo {
     expect(sandbox.wechat.requestsFor(order).size() == 1, "WeChat received one request for " + order);
     out.println("  WeChat requests for " + order + ": " + sandbox.wechat.requestsFor(order).size());
 
-    step("3. events/rest-api-send.json through the handler (REST API payload 1.0)");
+    step("3. events/rest-api-send.json invoked on ApiFunction through the runtime (REST API payload 1.0)");
     JsonNode rest = event("rest-api-send.json");
     JsonNode restResponse = invoke(rest);
     String restOrder = rest.path("pathParameters").path("out_order_no").asText();
@@ -126,11 +123,8 @@ final class Demo {
     return JSON.createObjectNode().put("status", response.statusCode()).set("body", JSON.readTree(response.body()));
   }
 
-  private JsonNode invoke(JsonNode event) throws IOException {
-    ByteArrayOutputStream output = new ByteArrayOutputStream();
-    sandbox.apiHandler.handleRequest(new ByteArrayInputStream(JSON.writeValueAsBytes(event)), output,
-        new LambdaContext(Duration.ofSeconds(sandbox.template.apiTimeoutSeconds())));
-    return JSON.readTree(output.toByteArray());
+  private JsonNode invoke(JsonNode event) throws Exception {
+    return JSON.readTree(sandbox.apiFunction.invoke(JSON.writeValueAsString(event)));
   }
 
   private void wechat(String order) {

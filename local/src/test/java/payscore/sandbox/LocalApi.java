@@ -7,39 +7,35 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Executors;
-import payscore.harness.LambdaContext;
-import payscore.harness.InProcessHandler;
+import payscore.lambda.FunctionError;
+import payscore.lambda.LocalLambda;
 
 /**
  * The template's HTTP API routes on a local port, as {@code sam local start-api} serves them:
- * each request becomes an HTTP API payload 2.0 event for the function's handler.
+ * each request becomes an HTTP API payload 2.0 event for the function, run by the local Lambda
+ * runtime. A function error or timeout is answered as API Gateway answers it: 500 or 503.
  */
 final class LocalApi implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HttpServer server;
   private final List<TemplateModel.Route> routes;
-  private final InProcessHandler handler;
-  private final Duration timeout;
+  private final LocalLambda function;
 
-  LocalApi(int port, List<TemplateModel.Route> routes, InProcessHandler handler, Duration timeout) throws IOException {
+  LocalApi(int port, List<TemplateModel.Route> routes, LocalLambda function) throws IOException {
     this.routes = routes;
-    this.handler = handler;
-    this.timeout = timeout;
+    this.function = function;
     this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 50);
     server.createContext("/", this::serve);
     server.setExecutor(Executors.newCachedThreadPool(task -> {
@@ -103,9 +99,15 @@ final class LocalApi implements AutoCloseable {
       event.put("isBase64Encoded", false);
     }
 
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    handler.handleRequest(new ByteArrayInputStream(JSON.writeValueAsBytes(event)), out, new LambdaContext(timeout));
-    JsonNode response = JSON.readTree(out.toByteArray());
+    JsonNode response;
+    try {
+      response = JSON.readTree(function.invoke(JSON.writeValueAsString(event)));
+    } catch (FunctionError e) {
+      boolean timedOut = e.kind() == FunctionError.Kind.TIMEOUT;
+      reply(exchange, timedOut ? 503 : 500, Map.of("Content-Type", "application/json"),
+          timedOut ? "{\"message\":\"Service Unavailable\"}" : "{\"message\":\"Internal Server Error\"}");
+      return;
+    }
     Map<String, String> responseHeaders = new java.util.LinkedHashMap<>();
     response.path("headers").fields().forEachRemaining(h -> responseHeaders.put(h.getKey(), h.getValue().asText()));
     reply(exchange, response.path("statusCode").asInt(500), responseHeaders, response.path("body").asText(""));

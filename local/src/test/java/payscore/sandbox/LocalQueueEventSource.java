@@ -4,17 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
-import payscore.harness.LambdaContext;
-import payscore.harness.InProcessHandler;
+import payscore.lambda.FunctionError;
+import payscore.lambda.LocalLambda;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
@@ -23,7 +20,8 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
  * Delivers the local queue to the function in batches, as the SQS event source with
  * {@code ReportBatchItemFailures} does: messages not reported as failed are deleted; failed ones
  * stay in flight until the queue's visibility timeout, then come back; after
- * {@code maxReceiveCount} receives the queue's redrive policy moves them to the DLQ.
+ * {@code maxReceiveCount} receives the queue's redrive policy moves them to the DLQ. A function
+ * error or timeout fails the whole batch, as on Lambda.
  */
 final class LocalQueueEventSource implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -32,21 +30,19 @@ final class LocalQueueEventSource implements AutoCloseable {
   private final String queueUrl;
   private final String queueArn;
   private final int batchSize;
-  private final InProcessHandler handler;
-  private final Duration timeout;
+  private final LocalLambda function;
   private final PrintStream out;
   private final Consumer<JsonNode> onBatch;
   private final Thread thread;
   private volatile boolean running = true;
 
-  LocalQueueEventSource(SqsClient sqs, String queueUrl, String queueArn, int batchSize, InProcessHandler handler,
-      Duration timeout, PrintStream out, Consumer<JsonNode> onBatch) {
+  LocalQueueEventSource(SqsClient sqs, String queueUrl, String queueArn, int batchSize, LocalLambda function,
+      PrintStream out, Consumer<JsonNode> onBatch) {
     this.sqs = sqs;
     this.queueUrl = queueUrl;
     this.queueArn = queueArn;
     this.batchSize = batchSize;
-    this.handler = handler;
-    this.timeout = timeout;
+    this.function = function;
     this.out = out;
     this.onBatch = onBatch;
     this.thread = new Thread(this::poll, "local-sqs-event-source");
@@ -93,9 +89,14 @@ final class LocalQueueEventSource implements AutoCloseable {
       record.put("eventSourceARN", queueArn);
       record.put("awsRegion", "us-east-1");
     }
-    ByteArrayOutputStream output = new ByteArrayOutputStream();
-    handler.handleRequest(new ByteArrayInputStream(JSON.writeValueAsBytes(event)), output, new LambdaContext(timeout));
-    JsonNode response = JSON.readTree(output.toByteArray());
+    JsonNode response;
+    try {
+      response = JSON.readTree(function.invoke(JSON.writeValueAsString(event)));
+    } catch (FunctionError e) {
+      out.printf("sqs: the function failed the batch of %d (%s); all left for redelivery%n", messages.size(),
+          e.errorType());
+      return;
+    }
     Set<String> failed = new HashSet<>();
     response.path("batchItemFailures").forEach(failure -> failed.add(failure.path("itemIdentifier").asText()));
     List<Message> done = messages.stream().filter(m -> !failed.contains(m.messageId())).toList();

@@ -1,28 +1,27 @@
 package payscore.sandbox;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
-import payscore.PendingMessageFunction;
 import payscore.harness.MotoClients;
 import payscore.harness.MotoServer;
+import payscore.lambda.FunctionConfig;
+import payscore.lambda.LocalLambda;
+import payscore.lambda.SamBuild;
+import payscore.lambda.SamTemplate;
 import payscore.simulator.TestKeys;
 import payscore.simulator.WeChatPaySimulator;
-import payscore.harness.InProcessHandler;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
@@ -33,12 +32,16 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * The function on a laptop, no AWS account needed: moto for DynamoDB, Secrets Manager and SQS,
- * the WeChat Pay simulator for WeChat, resources created from template.yaml, the HTTP API served
- * on 127.0.0.1 and the queue delivered in batches as the SQS event source would.
+ * the WeChat Pay simulator for WeChat, resources created from template.yaml, and both functions
+ * run as Lambda runs them ({@code sam build}'s artifact, the runtime interface client, the
+ * template's handler, memory and timeout). The HTTP API is served on 127.0.0.1 and the queue
+ * delivered in batches as the SQS event source would.
  *
  * <pre>
- * mvn -q -f function/pom.xml test-compile exec:java@sandbox                   # serve until Ctrl-C
- * mvn -q -f function/pom.xml test-compile exec:java@sandbox -Dexec.args=--demo # run events/ and exit
+ * mvn -q -Psandbox -pl local -am test-compile                               # serve until Ctrl-C
+ * mvn -q -Psandbox -pl local -am test-compile -Dexec.args=--demo            # run events/ and exit
+ * mvn -q -Psandbox -pl local -am test-compile -Dexec.args="--port 3001"
+ * mvn -q -Psandbox -pl local -am test-compile -Dexec.args=--for-sam-local   # moto and WeChat for sam local
  * </pre>
  */
 public final class LocalSandbox implements AutoCloseable {
@@ -55,7 +58,8 @@ public final class LocalSandbox implements AutoCloseable {
   final String queueUrl;
   final String deadLetterQueueUrl;
   final LocalApi api;
-  final InProcessHandler apiHandler;
+  final LocalLambda apiFunction;
+  final LocalLambda queueFunction;
   final List<JsonNode> batchResponses = new CopyOnWriteArrayList<>();
   private final SecretsManagerClient secrets;
   private final LocalQueueEventSource events;
@@ -63,6 +67,9 @@ public final class LocalSandbox implements AutoCloseable {
 
   private LocalSandbox(URI moto, int port, PrintStream out, String suffix) throws IOException {
     this.out = out;
+    // Bound first, so that a busy port fails before anything else starts.
+    java.net.ServerSocket probe = bind(port);
+    probe.close();
     this.table = "payscore-pending-messages" + suffix;
     this.template = TemplateModel.read(TemplateModel.locate());
     KeyPair merchantKey = TestKeys.rsa2048();
@@ -108,11 +115,37 @@ public final class LocalSandbox implements AutoCloseable {
       if (!values.containsKey(name)) throw new IllegalStateException("the sandbox has no local value for " + name);
       env.put(name, values.get(name));
     }
-    PendingMessageFunction function = PendingMessageFunction.create(env, prefixed(out, "  function log: "));
-    this.apiHandler = new InProcessHandler(function.api(), java.time.Clock.systemUTC());
-    this.api = new LocalApi(port, template.routes(), apiHandler, Duration.ofSeconds(template.apiTimeoutSeconds()));
-    this.events = new LocalQueueEventSource(sqs, queueUrl, arn(queueUrl), template.batchSize(),
-        new InProcessHandler(function.sqs(), java.time.Clock.systemUTC()), Duration.ofSeconds(template.queueTimeoutSeconds()), out, batchResponses::add);
+    SamTemplate functions = SamTemplate.read();
+    this.apiFunction = runtime(functions.function(template.apiFunction()), env);
+    this.queueFunction = runtime(functions.function(template.queueFunction()), env);
+    this.api = new LocalApi(port, template.routes(), apiFunction);
+    this.events = new LocalQueueEventSource(sqs, queueUrl, arn(queueUrl), template.batchSize(), queueFunction, out,
+        batchResponses::add);
+  }
+
+  private LocalLambda runtime(FunctionConfig function, Map<String, String> env) {
+    SamBuild.Artifact artifact = SamBuild.reusableArtifact(function);
+    return LocalLambda.start(function, artifact.taskRoot(), env, line -> out.println("  " + function.name() + " log: "
+        + line));
+  }
+
+  /** Fails with the port's number when another program holds it. */
+  static java.net.ServerSocket bind(int port) throws IOException {
+    try {
+      return new java.net.ServerSocket(port, 50, java.net.InetAddress.getLoopbackAddress());
+    } catch (java.net.BindException e) {
+      throw new PortInUseException(port);
+    }
+  }
+
+  /** The sandbox's port is taken; the message says which and what to do. */
+  static final class PortInUseException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    PortInUseException(int port) {
+      super("port " + port + " on 127.0.0.1 is already in use; stop what holds it or pass another one with "
+          + "-Dexec.args=\"--port N\"");
+    }
   }
 
   /** Starts everything; moto on a free port of its own. */
@@ -126,12 +159,24 @@ public final class LocalSandbox implements AutoCloseable {
   }
 
   public static void main(String[] args) throws Exception {
-    boolean demo = List.of(args).contains("--demo");
+    List<String> options = List.of(args);
     int port = 3000;
     for (int i = 0; i < args.length - 1; i++) if (args[i].equals("--port")) port = Integer.parseInt(args[i + 1]);
-    URI moto = MotoServer.shared().endpoint();
-    LocalSandbox sandbox = start(moto, port, System.out);
-    if (demo) {
+    if (options.contains("--for-sam-local")) {
+      System.exit(SamLocalBackends.serve(System.out));
+    }
+    LocalSandbox sandbox;
+    URI moto;
+    try {
+      bind(port).close();
+      moto = MotoServer.shared().endpoint();
+      sandbox = start(moto, port, System.out);
+    } catch (PortInUseException e) {
+      System.err.println("Local sandbox: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    if (options.contains("--demo")) {
       int exit = new Demo(sandbox, System.out).run();
       sandbox.close();
       System.exit(exit);
@@ -158,7 +203,20 @@ public final class LocalSandbox implements AutoCloseable {
     out.println("  API          " + apiUrl() + "  routes: " + template.routes().stream()
         .map(r -> r.method() + " " + r.path()).toList());
     out.println("  WeChat Pay   " + wechat.baseUrl() + "  (simulator, public-key mode, mchid " + MCHID + ")");
-    out.println("  AWS (moto)   " + moto + "  table " + table + ", queue " + queueUrl);
+    out.println("  AWS (moto)   " + moto + "  table " + table);
+    out.println("               queue " + queueUrl);
+    out.println("               DLQ   " + deadLetterQueueUrl);
+    for (LocalLambda function : List.of(apiFunction, queueFunction)) {
+      FunctionConfig config = function.function();
+      out.println("  " + config.name() + "  " + config.handler());
+      out.println("      runtime " + config.runtime() + " via aws-lambda-java-runtime-interface-client "
+          + function.runtimeClientVersion() + ", memory " + config.memoryMb() + " MB, timeout "
+          + config.timeout().toSeconds() + " s");
+      out.println("      java " + function.java().home() + " (" + function.java().major() + ": "
+          + function.java().why() + ")");
+      out.println("      JVM flags " + String.join(" ", function.jvmFlags())
+          + (config.javaToolOptions().isBlank() ? "" : "  JAVA_TOOL_OPTIONS=" + config.javaToolOptions()));
+    }
     out.println();
     out.println("Send a pending message:");
     out.println("  curl -s -X POST " + apiUrl() + "/service-orders/ORDER-0001/pending-message \\");
@@ -177,22 +235,6 @@ public final class LocalSandbox implements AutoCloseable {
         .attributes().get(QueueAttributeName.QUEUE_ARN);
   }
 
-  private static PrintStream prefixed(PrintStream out, String prefix) {
-    return new PrintStream(new OutputStream() {
-      private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
-
-      @Override
-      public synchronized void write(int b) {
-        if (b == '\n') {
-          out.println(prefix + line.toString(UTF_8));
-          line.reset();
-        } else {
-          line.write(b);
-        }
-      }
-    }, true, UTF_8);
-  }
-
   @Override
   public void close() {
     try {
@@ -201,6 +243,8 @@ public final class LocalSandbox implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     api.close();
+    apiFunction.close();
+    queueFunction.close();
     wechat.close();
     dynamo.close();
     secrets.close();

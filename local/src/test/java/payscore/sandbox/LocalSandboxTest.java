@@ -2,9 +2,11 @@ package payscore.sandbox;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -15,7 +17,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import payscore.harness.MotoServer;
 
-/** The README's first command, end to end: the sandbox serves the template's routes and its demo passes. */
+/**
+ * The README's first command, end to end: the sandbox serves the template's routes through the local
+ * Lambda runtime and its demo passes.
+ */
 class LocalSandboxTest {
   @RegisterExtension
   static final MotoServer MOTO = MotoServer.shared();
@@ -41,6 +46,20 @@ class LocalSandboxTest {
     assertTrue(printed.contains("\"replayed\":true"), printed);
     assertTrue(printed.contains("parked in the DLQ: error_code=INVALID_REQUEST"), printed);
     assertTrue(printed.contains("DynamoDB record: pk=1900000001#1234323JKHDFE1243252 state=SENT"), printed);
+    assertTrue(printed.contains("ApiFunction log: "), "the function's own JVM logged: " + printed);
+    assertTrue(printed.contains("QueueFunction log: "), printed);
+    assertTrue(!printed.contains("\u001b"), "no escape codes");
+  }
+
+  @Test
+  void aBusyPortIsReportedByNumberBeforeAnythingStarts() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+      IOException refused = assertThrows(IOException.class,
+          () -> LocalSandbox.start(MOTO.endpoint(), port, new PrintStream(new ByteArrayOutputStream(), true, UTF_8),
+              "-busy"));
+      assertTrue(refused.getMessage().contains("port " + port), refused.getMessage());
+    }
   }
 
   @Test

@@ -12,16 +12,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the local sandbox needs from template.yaml: the routes and handlers, the function
+ * What the local sandbox needs from template.yaml: the routes and the functions behind them, the function
  * timeouts, the queue settings, the table's key and TTL, and the environment variables. The YAML
  * reader drops CloudFormation's short tags ({@code !Ref X} reads as {@code X}), which is all the
  * sandbox needs.
  */
 record TemplateModel(
     List<Route> routes,
-    String apiHandler,
+    String apiFunction,
     int apiTimeoutSeconds,
-    String queueHandler,
+    String queueFunction,
     int queueTimeoutSeconds,
     int queueVisibilitySeconds,
     int maxReceiveCount,
@@ -54,14 +54,15 @@ record TemplateModel(
     JsonNode globals = root.path("Globals").path("Function");
     JsonNode resources = root.path("Resources");
     List<Route> routes = new ArrayList<>();
-    String apiHandler = null;
+    String apiFunction = null;
     int apiTimeout = 0;
-    String queueHandler = null;
+    String queueFunction = null;
     int queueTimeout = 0;
     String queueName = null;
     int batchSize = 10;
     for (Iterator<Map.Entry<String, JsonNode>> it = resources.fields(); it.hasNext(); ) {
-      JsonNode resource = it.next().getValue();
+      Map.Entry<String, JsonNode> entry = it.next();
+      JsonNode resource = entry.getValue();
       if (!"AWS::Serverless::Function".equals(resource.path("Type").asText())) continue;
       JsonNode properties = resource.path("Properties");
       int timeout = properties.path("Timeout").asInt(globals.path("Timeout").asInt(3));
@@ -69,10 +70,10 @@ record TemplateModel(
         JsonNode eventProperties = event.path("Properties");
         if ("HttpApi".equals(event.path("Type").asText()) || "Api".equals(event.path("Type").asText())) {
           routes.add(new Route(eventProperties.path("Method").asText(), eventProperties.path("Path").asText()));
-          apiHandler = properties.path("Handler").asText();
+          apiFunction = entry.getKey();
           apiTimeout = timeout;
         } else if ("SQS".equals(event.path("Type").asText())) {
-          queueHandler = properties.path("Handler").asText();
+          queueFunction = entry.getKey();
           queueTimeout = timeout;
           queueName = eventProperties.path("Queue").asText().replace(".Arn", "");
           batchSize = eventProperties.path("BatchSize").asInt(10);
@@ -83,7 +84,7 @@ record TemplateModel(
     JsonNode table = resources.path("IdempotencyTable").path("Properties");
     List<String> environment = new ArrayList<>();
     globals.path("Environment").path("Variables").fieldNames().forEachRemaining(environment::add);
-    return new TemplateModel(routes, apiHandler, apiTimeout, queueHandler, queueTimeout,
+    return new TemplateModel(routes, apiFunction, apiTimeout, queueFunction, queueTimeout,
         queue.path("VisibilityTimeout").asInt(30), queue.path("RedrivePolicy").path("maxReceiveCount").asInt(5),
         batchSize, table.path("KeySchema").get(0).path("AttributeName").asText(),
         table.path("TimeToLiveSpecification").path("AttributeName").asText(), environment);

@@ -188,7 +188,7 @@ class ExactlyOnceTest extends FunctionTest {
   }
 
   private void awaitAccepted(String order) throws InterruptedException {
-    await(() -> harness.wechat.acceptedCount(order) == 1, Duration.ofSeconds(20), order + " never reached WeChat");
+    await(() -> harness.wechat.acceptedCount(order) == 1, Duration.ofSeconds(60), order + " never reached WeChat");
   }
 
   /** Steps the function's clock past the lease the dead holder wrote, instead of waiting for it. */

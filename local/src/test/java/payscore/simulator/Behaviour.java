@@ -6,6 +6,8 @@ import java.util.Objects;
 /**
  * One scripted answer to one authenticated send-pendingmessage request of an order (see
  * {@link WeChatPaySimulator#script}). "Processed" answers count the message as taken by WeChat.
+ * A stalled answer is decided when the request arrives (a processed one is taken at once, as
+ * WeChat would have it) and only its delivery stalls.
  */
 public sealed interface Behaviour {
 
@@ -70,6 +72,43 @@ public sealed interface Behaviour {
     return new FlawedSuccess(Flaw.MALFORMED_SIGNATURE);
   }
 
+  /** Handled as if unscripted, without the builder's answer delay: body rules, one message per order, signed 204. */
+  static Behaviour normal() {
+    return new Normal();
+  }
+
+  /**
+   * Takes the message and answers 200 with a signed JSON body instead of the usual 204, so that
+   * there is a body to stall (see {@link #stallBody}).
+   */
+  static Behaviour acceptedWithBody() {
+    return new AcceptedWithBody();
+  }
+
+  /** Decides {@code answer} at once, sends no byte for {@code stall}, then sends it. */
+  static Behaviour stallHeaders(Duration stall, Behaviour answer) {
+    return new Stalled(answer, Phase.HEADERS, Objects.requireNonNull(stall, "stall"));
+  }
+
+  /** Decides {@code answer} at once (taking the message if it is processed) and never sends a byte. */
+  static Behaviour stallHeadersForever(Behaviour answer) {
+    return new Stalled(answer, Phase.HEADERS, null);
+  }
+
+  /**
+   * Decides {@code answer} at once, sends its status line, headers (with the full Content-Length)
+   * and the first half of its body, stalls for {@code stall}, then sends the rest. The answer
+   * needs a body: an {@link ErrorAnswer} or {@link #acceptedWithBody()}.
+   */
+  static Behaviour stallBody(Duration stall, Behaviour answer) {
+    return new Stalled(answer, Phase.BODY, Objects.requireNonNull(stall, "stall"));
+  }
+
+  /** As {@link #stallBody} but the rest of the body never comes. */
+  static Behaviour stallBodyForever(Behaviour answer) {
+    return new Stalled(answer, Phase.BODY, null);
+  }
+
   /** An unsigned JSON error answer. */
   record ErrorAnswer(int status, String code, String message, boolean processed) implements Behaviour {
     public ErrorAnswer {
@@ -90,6 +129,40 @@ public sealed interface Behaviour {
   }
 
   record AcceptThenHang() implements Behaviour {}
+
+  record Normal() implements Behaviour {}
+
+  record AcceptedWithBody() implements Behaviour {}
+
+  /**
+   * An answer whose delivery stalls in {@code phase}.
+   *
+   * @param stall how long the delivery stalls; null means forever (until the client gives up or the simulator closes)
+   */
+  record Stalled(Behaviour answer, Phase phase, Duration stall) implements Behaviour {
+    public Stalled {
+      Objects.requireNonNull(answer, "answer");
+      Objects.requireNonNull(phase, "phase");
+      if (stall != null && stall.isNegative()) {
+        throw new IllegalArgumentException("negative stall: " + stall);
+      }
+      boolean decidedAtOnce = answer instanceof Normal || answer instanceof ErrorAnswer
+          || answer instanceof FlawedSuccess || answer instanceof AcceptedWithBody;
+      if (!decidedAtOnce) {
+        throw new IllegalArgumentException("cannot stall " + answer);
+      }
+      if (phase == Phase.BODY && !(answer instanceof ErrorAnswer || answer instanceof AcceptedWithBody)) {
+        throw new IllegalArgumentException("a body stall needs an answer with a body, not " + answer);
+      }
+    }
+
+    boolean forever() {
+      return stall == null;
+    }
+  }
+
+  /** Where a stalled answer stops: before any byte, or after the headers and half the body. */
+  enum Phase { HEADERS, BODY }
 
   /** A processed 204 whose signature a careful client must not trust. */
   record FlawedSuccess(Flaw flaw) implements Behaviour {

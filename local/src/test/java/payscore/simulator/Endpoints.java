@@ -1,11 +1,14 @@
 package payscore.simulator;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.Set;
@@ -14,26 +17,30 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Routes every request, judges it the way WeChat does, records it, then answers (or hangs). */
+/** Routes every request, judges it the way WeChat does, records it, then answers (or stalls, or hangs). */
 final class Endpoints implements HttpHandler {
 
   private static final Pattern PENDING_MESSAGE =
       Pattern.compile("/v3/payscore/serviceorder/([^/]*)/send-pendingmessage");
+  private static final Pattern PARTNER_PENDING_MESSAGE =
+      Pattern.compile("/v3/payscore/partner/serviceorder/([^/]*)/send-pendingmessage");
   private static final String CERTIFICATES = "/v3/certificates";
   private static final byte[] NO_BODY = new byte[0];
 
   private final Clock clock;
   private final RequestAuthenticator authenticator;
   private final ResponseSigner signer;
+  /** Null unless platform-certificate mode is configured. */
   private final CertificateList certificateList;
   private final Reply duplicateRejection;
   private final Orders orders;
   private final RequestLog log;
-  private final Set<HttpExchange> hanging = ConcurrentHashMap.newKeySet();
-
-  /** @param certificateList null unless platform-certificate mode is configured */
   /** How long WeChat takes to answer an unscripted send, as a network round trip would. */
   private final java.time.Duration answerDelay;
+  private final Set<HttpExchange> hanging = ConcurrentHashMap.newKeySet();
+
+  /** A send-pendingmessage request's path: the decoded order number and which variant. */
+  private record Target(String outOrderNo, boolean partner) {}
 
   Endpoints(
       Clock clock,
@@ -58,28 +65,31 @@ final class Endpoints implements HttpHandler {
   public void handle(HttpExchange exchange) throws IOException {
     long place = log.arrive();
     IncomingRequest request = IncomingRequest.read(exchange, clock.instant());
-    Matcher pendingMessage = PENDING_MESSAGE.matcher(request.rawPath());
-    String outOrderNo = pendingMessage.matches() ? decode(pendingMessage.group(1)) : null;
+    Target target = target(request.rawPath());
     Outcome outcome;
     try {
-      outcome = route(request, outOrderNo);
+      outcome = route(request, target);
     } catch (InterruptedException e) {
       // The simulator is closing while a delayed request waits: drop it unanswered.
       Thread.currentThread().interrupt();
       exchange.close();
       return;
     }
-    if (!outcome.answered()) {
-      log.record(place, request.record(outOrderNo, outcome, null));
-      hanging.add(exchange);
-      return;
+    String requestId = outcome.answered() ? RandomText.hex(16) : null;
+    boolean partner = target != null && target.partner();
+    String subMchid = partner ? PendingMessageRules.subMchidText(request.body()) : null;
+    // Recorded before delivery: a stalled answer was decided (and its message taken) already.
+    log.record(place, request.record(target == null ? null : target.outOrderNo(), partner, subMchid, outcome,
+        requestId));
+    try {
+      deliver(exchange, outcome, requestId);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      exchange.close();
     }
-    String requestId = RandomText.hex(16);
-    log.record(place, request.record(outOrderNo, outcome, requestId));
-    send(exchange, outcome.reply(), requestId);
   }
 
-  /** Drops every exchange kept open by {@link Behaviour#acceptThenHang()}. */
+  /** Drops every exchange kept open by a reply that never comes or never ends. */
   void releaseHanging() {
     for (HttpExchange exchange : hanging) {
       hanging.remove(exchange);
@@ -87,9 +97,21 @@ final class Endpoints implements HttpHandler {
     }
   }
 
-  private Outcome route(IncomingRequest request, String outOrderNo) throws InterruptedException {
-    if (outOrderNo != null && request.method().equals("POST")) {
-      return pendingMessage(request, outOrderNo);
+  private static Target target(String rawPath) {
+    Matcher direct = PENDING_MESSAGE.matcher(rawPath);
+    if (direct.matches()) {
+      return new Target(decode(direct.group(1)), false);
+    }
+    Matcher partner = PARTNER_PENDING_MESSAGE.matcher(rawPath);
+    if (partner.matches()) {
+      return new Target(decode(partner.group(1)), true);
+    }
+    return null;
+  }
+
+  private Outcome route(IncomingRequest request, Target target) throws InterruptedException {
+    if (target != null && request.method().equals("POST")) {
+      return pendingMessage(request, target);
     }
     if (request.rawPath().equals(CERTIFICATES) && request.method().equals("GET")) {
       return certificates(request);
@@ -98,52 +120,89 @@ final class Endpoints implements HttpHandler {
         + request.rawPath()));
   }
 
-  private Outcome pendingMessage(IncomingRequest request, String outOrderNo) throws InterruptedException {
+  private Outcome pendingMessage(IncomingRequest request, Target target) throws InterruptedException {
     Optional<Outcome> refusal = authenticator.refusal(request);
     if (refusal.isPresent()) {
       return refusal.get();
     }
-    Optional<Behaviour> scripted = orders.nextScripted(outOrderNo);
-    if (scripted.isPresent()) {
-      return perform(scripted.get(), request, outOrderNo);
+    ServiceOrder order;
+    if (target.partner()) {
+      // The sub-merchant names the order, so it is checked before any script can apply.
+      Optional<String> violation = PendingMessageRules.subMchidViolation(request.body());
+      if (violation.isPresent()) {
+        return new Outcome(Verdict.PARAM_ERROR, Reply.error(400, "PARAM_ERROR", violation.get()));
+      }
+      order = ServiceOrder.partner(PendingMessageRules.subMchidText(request.body()), target.outOrderNo());
+    } else {
+      order = ServiceOrder.direct(target.outOrderNo());
     }
-    if (!answerDelay.isZero()) TimeUnit.NANOSECONDS.sleep(answerDelay.toNanos());
-    return sendNormally(request, outOrderNo);
+    Optional<Behaviour> scripted = orders.nextScripted(order);
+    if (scripted.isPresent()) {
+      return perform(scripted.get(), request, order);
+    }
+    if (!answerDelay.isZero()) {
+      TimeUnit.NANOSECONDS.sleep(answerDelay.toNanos());
+    }
+    return sendNormally(request, order);
   }
 
-  private Outcome sendNormally(IncomingRequest request, String outOrderNo) {
-    Optional<String> violation = PendingMessageRules.violation(outOrderNo, request.body());
+  private Outcome sendNormally(IncomingRequest request, ServiceOrder order) {
+    Optional<String> violation = order.isPartner()
+        ? PendingMessageRules.partnerViolation(order.outOrderNo(), request.body())
+        : PendingMessageRules.violation(order.outOrderNo(), request.body());
     if (violation.isPresent()) {
       return new Outcome(Verdict.PARAM_ERROR, Reply.error(400, "PARAM_ERROR", violation.get()));
     }
-    if (!orders.takeFirst(outOrderNo)) {
+    if (!orders.takeFirst(order)) {
       return new Outcome(Verdict.DUPLICATE, duplicateRejection);
     }
     return new Outcome(Verdict.ACCEPTED, Reply.noContent(signer.sign(NO_BODY, request.header("Wechatpay-Serial"))));
   }
 
-  private Outcome perform(Behaviour behaviour, IncomingRequest request, String outOrderNo)
+  private Outcome perform(Behaviour behaviour, IncomingRequest request, ServiceOrder order)
       throws InterruptedException {
+    if (behaviour instanceof Behaviour.Normal) {
+      return sendNormally(request, order);
+    }
     if (behaviour instanceof Behaviour.Delay delay) {
       TimeUnit.NANOSECONDS.sleep(delay.duration().toNanos());
-      return sendNormally(request, outOrderNo);
+      return sendNormally(request, order);
     }
     if (behaviour instanceof Behaviour.ErrorAnswer error) {
       if (error.processed()) {
-        orders.take(outOrderNo);
+        orders.take(order);
       }
       return new Outcome(Verdict.SCRIPTED, Reply.error(error.status(), error.code(), error.message()));
     }
     if (behaviour instanceof Behaviour.FlawedSuccess flawed) {
-      orders.take(outOrderNo);
+      orders.take(order);
       return new Outcome(Verdict.SCRIPTED,
           Reply.noContent(signer.signFlawed(flawed.flaw(), NO_BODY, request.header("Wechatpay-Serial"))));
     }
+    if (behaviour instanceof Behaviour.AcceptedWithBody) {
+      orders.take(order);
+      byte[] body = acceptanceBody(order);
+      return new Outcome(Verdict.SCRIPTED, Reply.json(200, signer.sign(body, request.header("Wechatpay-Serial")),
+          body));
+    }
     if (behaviour instanceof Behaviour.AcceptThenHang) {
-      orders.take(outOrderNo);
+      orders.take(order);
       return Outcome.unanswered();
     }
+    if (behaviour instanceof Behaviour.Stalled stalled) {
+      // Decided now, so a processed answer is taken before its delivery stalls.
+      return perform(stalled.answer(), request, order).stalled(stalled);
+    }
     throw new IllegalArgumentException("unknown behaviour " + behaviour);
+  }
+
+  private static byte[] acceptanceBody(ServiceOrder order) {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    if (order.isPartner()) {
+      body.put("sub_mchid", order.subMchid());
+    }
+    body.put("out_order_no", order.outOrderNo()).put("state", "ACCEPTED");
+    return body.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   private Outcome certificates(IncomingRequest request) {
@@ -158,19 +217,55 @@ final class Endpoints implements HttpHandler {
     return new Outcome(Verdict.ACCEPTED, Reply.json(200, signer.signWithNewestCertificate(body), body));
   }
 
+  private void deliver(HttpExchange exchange, Outcome outcome, String requestId)
+      throws IOException, InterruptedException {
+    if (!outcome.answered()) {
+      hanging.add(exchange);
+      return;
+    }
+    Behaviour.Stalled stall = outcome.stall();
+    if (stall == null) {
+      send(exchange, outcome.reply(), requestId);
+      return;
+    }
+    if (stall.phase() == Behaviour.Phase.HEADERS) {
+      TimeUnit.NANOSECONDS.sleep(stall.stall().toNanos());
+      send(exchange, outcome.reply(), requestId);
+      return;
+    }
+    byte[] body = outcome.reply().body();
+    int firstPart = body.length / 2;
+    OutputStream out = sendHeaders(exchange, outcome.reply(), requestId);
+    out.write(body, 0, firstPart);
+    out.flush();
+    if (stall.forever()) {
+      hanging.add(exchange);
+      return;
+    }
+    TimeUnit.NANOSECONDS.sleep(stall.stall().toNanos());
+    out.write(body, firstPart, body.length - firstPart);
+    out.close();
+    exchange.close();
+  }
+
   private static void send(HttpExchange exchange, Reply reply, String requestId) throws IOException {
-    Headers headers = exchange.getResponseHeaders();
-    reply.headers().forEach(headers::set);
-    headers.set("Request-ID", requestId);
-    byte[] body = reply.body();
-    // For HttpServer a length of 0 means "chunked"; -1 means no body at all, as a 204 needs.
-    exchange.sendResponseHeaders(reply.status(), body.length == 0 ? -1 : body.length);
-    if (body.length > 0) {
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
+    OutputStream out = sendHeaders(exchange, reply, requestId);
+    if (reply.body().length > 0) {
+      try (out) {
+        out.write(reply.body());
       }
     }
     exchange.close();
+  }
+
+  private static OutputStream sendHeaders(HttpExchange exchange, Reply reply, String requestId) throws IOException {
+    Headers headers = exchange.getResponseHeaders();
+    reply.headers().forEach(headers::set);
+    headers.set("Request-ID", requestId);
+    int length = reply.body().length;
+    // For HttpServer a length of 0 means "chunked"; -1 means no body at all, as a 204 needs.
+    exchange.sendResponseHeaders(reply.status(), length == 0 ? -1 : length);
+    return exchange.getResponseBody();
   }
 
   /**

@@ -39,14 +39,20 @@ record IncomingRequest(
     return values == null || values.isEmpty() ? null : values.get(0);
   }
 
-  RecordedRequest record(String outOrderNo, Outcome outcome, String requestId) {
-    Reply reply = outcome.reply();
+  /**
+   * @param subMchid the partner body's sub_mchid as sent, or null
+   * @param requestId null when the simulator never answers
+   */
+  RecordedRequest record(String outOrderNo, boolean partner, String subMchid, Outcome outcome, String requestId) {
+    Reply reply = outcome.answered() ? outcome.reply() : null;
     return new RecordedRequest(
         method, target, outOrderNo, headers, body, receivedAt,
         reply == null ? 0 : reply.status(),
         reply == null ? null : reply.code(),
         outcome.verdict(),
-        requestId);
+        requestId,
+        partner,
+        subMchid);
   }
 
   private static Map<String, List<String>> lowerCaseNames(Headers headers) {

@@ -1,13 +1,26 @@
 package payscore.simulator;
 
-/** A verdict and the reply that goes with it; a null reply means the simulator never answers. */
-record Outcome(Verdict verdict, Reply reply) {
+/**
+ * A verdict and the reply that goes with it; a null reply means the simulator never answers.
+ *
+ * @param stall how the reply's delivery stalls, null when it is sent at once
+ */
+record Outcome(Verdict verdict, Reply reply, Behaviour.Stalled stall) {
+
+  Outcome(Verdict verdict, Reply reply) {
+    this(verdict, reply, null);
+  }
 
   static Outcome unanswered() {
     return new Outcome(Verdict.SCRIPTED, null);
   }
 
+  Outcome stalled(Behaviour.Stalled how) {
+    return new Outcome(verdict, reply, how);
+  }
+
+  /** False when no status line will ever be sent. */
   boolean answered() {
-    return reply != null;
+    return reply != null && !(stall != null && stall.phase() == Behaviour.Phase.HEADERS && stall.forever());
   }
 }

@@ -22,7 +22,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** WeChat's parameter rules for send-pendingmessage; the first broken one names its field. */
+/**
+ * WeChat's parameter rules for send-pendingmessage; the first broken one names its field. The
+ * partner path takes the same body behind a leading {@code sub_mchid}.
+ */
 final class PendingMessageRules {
 
   private static final int MAX_BODY_BYTES = 64 * 1024;
@@ -32,6 +35,8 @@ final class PendingMessageRules {
       DateTimeFormatter.ofPattern("uuuuMMdd").withResolverStyle(ResolverStyle.STRICT);
   private static final Set<String> BODY_FIELDS =
       Set.of("service_id", "post_payments", "post_discounts", "total_amount", "prepaid_time");
+  private static final Set<String> PARTNER_BODY_FIELDS =
+      Set.of("sub_mchid", "service_id", "post_payments", "post_discounts", "total_amount", "prepaid_time");
   private static final Set<String> PAYMENT_FIELDS = Set.of("name", "amount", "description", "count");
   private static final Set<String> DISCOUNT_FIELDS = Set.of("name", "description", "amount", "count");
   private static final JsonMapper JSON = JsonMapper.builder()
@@ -39,15 +44,48 @@ final class PendingMessageRules {
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .build();
 
+  private static final String SUB_MCHID = "sub_mchid";
+
   private final List<String> violations = new ArrayList<>();
+  private final boolean partner;
 
-  private PendingMessageRules() {}
+  private PendingMessageRules(boolean partner) {
+    this.partner = partner;
+  }
 
-  /** The first rule the request breaks, as "field: reason", or empty. */
+  /** The first rule the direct-path request breaks, as "field: reason", or empty. */
   static Optional<String> violation(String outOrderNo, byte[] body) {
-    PendingMessageRules rules = new PendingMessageRules();
+    PendingMessageRules rules = new PendingMessageRules(false);
     rules.check(outOrderNo, body);
     return rules.violations.stream().findFirst();
+  }
+
+  /** As {@link #violation} for the partner path: {@code sub_mchid} first, then the direct body's fields. */
+  static Optional<String> partnerViolation(String outOrderNo, byte[] body) {
+    PendingMessageRules rules = new PendingMessageRules(true);
+    rules.check(outOrderNo, body);
+    return rules.violations.stream().findFirst();
+  }
+
+  /**
+   * What is wrong with the partner body's leading {@code sub_mchid}, which names the order, or
+   * empty when it is a JSON object whose first field is a string of 1 to 32 digits.
+   */
+  static Optional<String> subMchidViolation(byte[] body) {
+    PendingMessageRules rules = new PendingMessageRules(true);
+    Optional<JsonNode> root = rules.parseObject(body);
+    root.ifPresent(rules::checkSubMchid);
+    return rules.violations.stream().findFirst();
+  }
+
+  /** The body's {@code sub_mchid} if it is a JSON string, valid or not; otherwise null. */
+  static String subMchidText(byte[] body) {
+    Optional<JsonNode> root = parse(body);
+    if (root.isEmpty() || !root.get().isObject()) {
+      return null;
+    }
+    JsonNode subMchid = root.get().get(SUB_MCHID);
+    return subMchid != null && subMchid.isTextual() ? subMchid.textValue() : null;
   }
 
   private void check(String outOrderNo, byte[] body) {
@@ -55,24 +93,52 @@ final class PendingMessageRules {
       violations.add("out_order_no: 1 to 32 characters from A-Z a-z 0-9 _ - | *");
       return;
     }
-    if (body.length > MAX_BODY_BYTES) {
-      violations.add("body: larger than 64 KiB");
-      return;
-    }
-    Optional<JsonNode> root = parse(body);
+    Optional<JsonNode> root = parseObject(body);
     if (root.isEmpty()) {
-      violations.add("body: not UTF-8 JSON");
       return;
     }
-    if (!root.get().isObject()) {
-      violations.add("body: not a JSON object");
+    if (partner && !checkSubMchid(root.get())) {
       return;
     }
     checkBody(root.get());
   }
 
+  /** The body as a JSON object, or empty with the violation recorded. */
+  private Optional<JsonNode> parseObject(byte[] body) {
+    if (body.length > MAX_BODY_BYTES) {
+      violations.add("body: larger than 64 KiB");
+      return Optional.empty();
+    }
+    Optional<JsonNode> root = parse(body);
+    if (root.isEmpty()) {
+      violations.add("body: not UTF-8 JSON");
+      return Optional.empty();
+    }
+    if (!root.get().isObject()) {
+      violations.add("body: not a JSON object");
+      return Optional.empty();
+    }
+    return root;
+  }
+
+  private boolean checkSubMchid(JsonNode body) {
+    JsonNode subMchid = field(body, SUB_MCHID, SUB_MCHID, true);
+    if (subMchid == null) {
+      return false;
+    }
+    if (!SUB_MCHID.equals(body.fieldNames().next())) {
+      violations.add("sub_mchid: must be the first field");
+      return false;
+    }
+    if (!subMchid.isTextual() || !ServiceOrder.isSubMchid(subMchid.textValue())) {
+      violations.add("sub_mchid: a string of 1 to 32 digits");
+      return false;
+    }
+    return true;
+  }
+
   private void checkBody(JsonNode body) {
-    rejectUnknownFields(body, "", BODY_FIELDS);
+    rejectUnknownFields(body, "", partner ? PARTNER_BODY_FIELDS : BODY_FIELDS);
     JsonNode serviceId = field(body, "service_id", "service_id", true);
     if (serviceId != null) {
       checkText(serviceId, "service_id", 1, 32);

@@ -66,6 +66,8 @@ class SimulatorTest {
       + "\"post_payments\":[{\"name\":\"就餐费用\",\"amount\":40000,\"description\":\"就餐人均100元\",\"count\":4}],"
       + "\"post_discounts\":[{\"name\":\"满20减1元\",\"description\":\"不与其他优惠叠加\",\"amount\":100,\"count\":1}],"
       + "\"total_amount\":39900,\"prepaid_time\":\"20231218\"}";
+  private static final String SUB_A = "1900000109";
+  private static final String SUB_B = "1900000110";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static KeyPair merchantKey;
@@ -578,6 +580,309 @@ class SimulatorTest {
     assertEquals(List.of(429, 502, 204), statuses);
   }
 
+  // --- partner (服务商) path ---
+
+  @Test
+  void partnerRequestSignedBySdkWithTheProvidersKeyIsAcceptedForTheSubMerchant() throws Exception {
+    HttpResponse<String> response = sendPartnerMessage(SUB_A, ORDER);
+
+    assertEquals(204, response.statusCode());
+    assertTrue(verifiedBySdk(response, wechatpayKey.getPublic(), PUBLIC_KEY_ID));
+    assertEquals(1, simulator.acceptedCount(SUB_A, ORDER));
+    assertEquals(0, simulator.acceptedCount(ORDER));
+    RecordedRequest recorded = simulator.requestsFor(ServiceOrder.partner(SUB_A, ORDER)).get(0);
+    assertTrue(recorded.partner());
+    assertEquals(SUB_A, recorded.subMchid());
+    assertEquals(ORDER, recorded.outOrderNo());
+    assertEquals(Verdict.ACCEPTED, recorded.verdict());
+    assertEquals("/v3/payscore/partner/serviceorder/" + ORDER + "/send-pendingmessage", recorded.rawPath());
+    assertTrue(recorded.header("Authorization").contains("mchid=\"" + MCHID + "\""));
+  }
+
+  @Test
+  void partnerRequestSignedOverTheDirectPathIsRefused() throws Exception {
+    URI partner = partnerUri(simulator, ORDER);
+    String directPath = "/v3/payscore/serviceorder/" + ORDER + "/send-pendingmessage";
+
+    HttpResponse<String> response = send(sdkSigned(partner, partnerBody(SUB_A))
+        .setHeader("Authorization",
+            handAuthorization("POST", directPath, partnerBody(SUB_A), Instant.now().getEpochSecond()))
+        .build());
+
+    assertEquals(401, response.statusCode());
+    assertEquals(0, simulator.acceptedCount(SUB_A, ORDER));
+  }
+
+  @Test
+  void partnerRequestSignedWithAnotherKeyIsRefusedAsSignError() throws Exception {
+    HttpResponse<String> response = send(sdkSigned(
+        partnerUri(simulator, ORDER), partnerBody(SUB_A), MERCHANT_SERIAL, strangerKey.getPrivate()).build());
+
+    assertEquals(401, response.statusCode());
+    assertEquals("SIGN_ERROR", code(response));
+    assertEquals(Verdict.SIGN_ERROR, simulator.requestsFor(ORDER).get(0).verdict());
+    assertTrue(simulator.acceptances().isEmpty());
+  }
+
+  static Stream<Arguments> partnerBodiesWithABadSubMchid() {
+    return Stream.of(
+        Arguments.of("missing", BODY),
+        Arguments.of("letters", "{\"sub_mchid\":\"19000001AB\"," + BODY.substring(1)),
+        Arguments.of("33 digits", "{\"sub_mchid\":\"" + "1".repeat(33) + "\"," + BODY.substring(1)),
+        Arguments.of("empty", "{\"sub_mchid\":\"\"," + BODY.substring(1)),
+        Arguments.of("a number", "{\"sub_mchid\":1900000109," + BODY.substring(1)),
+        Arguments.of("null", "{\"sub_mchid\":null," + BODY.substring(1)),
+        Arguments.of("not first", BODY.substring(0, BODY.length() - 1) + ",\"sub_mchid\":\"" + SUB_A + "\"}"));
+  }
+
+  @ParameterizedTest(name = "sub_mchid {0}")
+  @MethodSource("partnerBodiesWithABadSubMchid")
+  void partnerBodyWithABadSubMchidGetsParamErrorNamingIt(String what, String body) throws Exception {
+    HttpResponse<String> response = send(sdkSigned(partnerUri(simulator, ORDER), body).build());
+
+    assertEquals(400, response.statusCode(), response.body());
+    assertEquals("PARAM_ERROR", code(response));
+    assertTrue(message(response).startsWith("sub_mchid:"), message(response));
+    RecordedRequest recorded = simulator.requestsFor(ORDER).get(0);
+    assertEquals(Verdict.PARAM_ERROR, recorded.verdict());
+    assertTrue(recorded.partner());
+    assertTrue(simulator.acceptances().isEmpty());
+  }
+
+  @Test
+  void partnerBodyIsJudgedByTheDirectRulesAfterItsSubMchid() throws Exception {
+    HttpResponse<String> response = send(sdkSigned(
+        partnerUri(simulator, ORDER), partnerBody(SUB_A).replace("39900", "40000")).build());
+
+    assertEquals(400, response.statusCode());
+    assertTrue(message(response).startsWith("total_amount:"), message(response));
+    assertEquals(0, simulator.acceptedCount(SUB_A, ORDER));
+  }
+
+  @Test
+  void directPathRefusesABodyWithSubMchid() throws Exception {
+    HttpResponse<String> response = send(sdkSigned(pendingMessageUri(simulator, ORDER), partnerBody(SUB_A)).build());
+
+    assertEquals(400, response.statusCode());
+    assertEquals("sub_mchid: unknown field", message(response));
+    assertFalse(simulator.requestsFor(ORDER).get(0).partner());
+  }
+
+  @Test
+  void secondPartnerMessageForTheSameSubMerchantAndOrderGetsTheDuplicateRejection() throws Exception {
+    sendPartnerMessage(SUB_A, ORDER);
+
+    HttpResponse<String> second = sendPartnerMessage(SUB_A, ORDER);
+
+    assertEquals(400, second.statusCode());
+    assertEquals("INVALID_ORDER_STATE", code(second));
+    assertEquals(1, simulator.acceptedCount(SUB_A, ORDER));
+    assertEquals(Verdict.DUPLICATE, simulator.requestsFor(ServiceOrder.partner(SUB_A, ORDER)).get(1).verdict());
+  }
+
+  @Test
+  void sameOrderNumberForTwoSubMerchantsAndADirectOrderIsThreeIndependentOrders() throws Exception {
+    List<Integer> statuses = List.of(
+        sendPartnerMessage(SUB_A, ORDER).statusCode(),
+        sendPartnerMessage(SUB_B, ORDER).statusCode(),
+        sendMessage(simulator, ORDER).statusCode());
+
+    assertEquals(List.of(204, 204, 204), statuses);
+    assertEquals(
+        Map.of(ServiceOrder.partner(SUB_A, ORDER), 1, ServiceOrder.partner(SUB_B, ORDER), 1,
+            ServiceOrder.direct(ORDER), 1),
+        simulator.acceptances());
+    assertEquals(3, simulator.requestsFor(ORDER).size());
+    assertEquals(1, simulator.requestsFor(ServiceOrder.partner(SUB_B, ORDER)).size());
+  }
+
+  @Test
+  void concurrentPartnerSendsGiveExactlyOne204PerSubMerchant() {
+    List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      String sub = i % 2 == 0 ? SUB_A : SUB_B;
+      responses.add(http.sendAsync(sdkSigned(partnerUri(simulator, ORDER), partnerBody(sub)).build(),
+          HttpResponse.BodyHandlers.ofString()));
+    }
+
+    long accepted = responses.stream().map(CompletableFuture::join).filter(r -> r.statusCode() == 204).count();
+
+    assertEquals(2, accepted);
+    assertEquals(1, simulator.acceptedCount(SUB_A, ORDER));
+    assertEquals(1, simulator.acceptedCount(SUB_B, ORDER));
+  }
+
+  @Test
+  void partnerOrderScriptComesBeforeTheOrderNumbersScript() throws Exception {
+    simulator.script(ORDER, Behaviour.rateLimited());
+    simulator.scriptPartner(SUB_A, ORDER, Behaviour.serverError(500, true));
+
+    HttpResponse<String> subA = sendPartnerMessage(SUB_A, ORDER);
+    HttpResponse<String> subB = sendPartnerMessage(SUB_B, ORDER);
+    HttpResponse<String> subBAgain = sendPartnerMessage(SUB_B, ORDER);
+    HttpResponse<String> subAAgain = sendPartnerMessage(SUB_A, ORDER);
+
+    assertEquals(500, subA.statusCode());
+    assertEquals(429, subB.statusCode());
+    assertEquals(204, subBAgain.statusCode());
+    assertEquals(400, subAAgain.statusCode());
+    assertEquals(1, simulator.acceptedCount(SUB_A, ORDER));
+    assertEquals(1, simulator.acceptedCount(SUB_B, ORDER));
+  }
+
+  @Test
+  void orderNumbersScriptAlsoServesTheDirectOrder() throws Exception {
+    simulator.script(ORDER, Behaviour.rateLimited());
+    simulator.scriptPartner(SUB_A, ORDER, Behaviour.serverError(503, false));
+
+    assertEquals(429, sendMessage(simulator, ORDER).statusCode());
+    assertEquals(204, sendMessage(simulator, ORDER).statusCode());
+    assertEquals(503, sendPartnerMessage(SUB_A, ORDER).statusCode());
+  }
+
+  // --- stalls ---
+
+  @Test
+  void headersStallPastTheClientTimeoutTakesTheMessageAtOnce() throws Exception {
+    simulator.script(ORDER, Behaviour.stallHeaders(Duration.ofSeconds(30), Behaviour.normal()));
+    HttpRequest request = sdkSigned(pendingMessageUri(simulator, ORDER), BODY).timeout(Duration.ofMillis(300)).build();
+
+    assertThrows(HttpTimeoutException.class, () -> send(request));
+
+    assertEquals(1, simulator.acceptedCount(ORDER));
+    RecordedRequest recorded = simulator.requestsFor(ORDER).get(0);
+    assertEquals(Verdict.ACCEPTED, recorded.verdict());
+    assertEquals(204, recorded.status());
+    assertEquals(400, sendMessage(simulator, ORDER).statusCode());
+    assertTimeoutPreemptively(Duration.ofSeconds(2), simulator::close);
+  }
+
+  @Test
+  void headersStallShorterThanTheTimeoutAnswersAfterIt() throws Exception {
+    simulator.script(ORDER, Behaviour.stallHeaders(Duration.ofMillis(300), Behaviour.normal()));
+    long started = System.nanoTime();
+
+    HttpResponse<String> response = send(sdkSigned(pendingMessageUri(simulator, ORDER), BODY)
+        .timeout(Duration.ofSeconds(10)).build());
+
+    assertTrue(Duration.ofNanos(System.nanoTime() - started).toMillis() >= 300);
+    assertEquals(204, response.statusCode());
+    assertTrue(verifiedBySdk(response, wechatpayKey.getPublic(), PUBLIC_KEY_ID));
+  }
+
+  @Test
+  void headersStallForeverOfARefusalTakesNothing() throws Exception {
+    simulator.script(ORDER, Behaviour.stallHeadersForever(Behaviour.rateLimited()));
+    HttpRequest request = sdkSigned(pendingMessageUri(simulator, ORDER), BODY).timeout(Duration.ofMillis(300)).build();
+
+    assertThrows(HttpTimeoutException.class, () -> send(request));
+
+    assertEquals(0, simulator.acceptedCount(ORDER));
+    RecordedRequest recorded = simulator.requestsFor(ORDER).get(0);
+    assertEquals(Verdict.SCRIPTED, recorded.verdict());
+    assertEquals(0, recorded.status());
+    assertNull(recorded.requestId());
+  }
+
+  @Test
+  void bodyStallSendsHeadersAndHalfTheBodyThenNothingBeyondTheRequestTimeout() throws Exception {
+    simulator.script(ORDER, Behaviour.stallBodyForever(Behaviour.serverError(500, true)));
+    HttpRequest request = sdkSigned(pendingMessageUri(simulator, ORDER), BODY).timeout(Duration.ofMillis(300)).build();
+
+    HttpResponse<java.io.InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    java.io.InputStream body = response.body();
+    int length = Integer.parseInt(response.headers().firstValue("Content-Length").orElseThrow());
+    byte[] firstHalf = CompletableFuture.supplyAsync(() -> readNBytes(body, length / 2))
+        .get(5, java.util.concurrent.TimeUnit.SECONDS);
+    CompletableFuture<byte[]> rest = CompletableFuture.supplyAsync(() -> readNBytes(body, length - length / 2));
+
+    assertEquals(500, response.statusCode());
+    assertTrue(new String(firstHalf, UTF_8).startsWith("{\"code\":\"SYSTEM_ERROR\""), new String(firstHalf, UTF_8));
+    // The request timeout covers only the headers: the rest of the body is still awaited long after it.
+    assertThrows(java.util.concurrent.TimeoutException.class,
+        () -> rest.get(1, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals(1, simulator.acceptedCount(ORDER));
+    assertEquals(500, simulator.requestsFor(ORDER).get(0).status());
+    assertTimeoutPreemptively(Duration.ofSeconds(2), simulator::close);
+    assertThrows(java.util.concurrent.ExecutionException.class,
+        () -> rest.get(5, java.util.concurrent.TimeUnit.SECONDS));
+  }
+
+  @Test
+  void bodyStallForAWhileThenDeliversASignedBodyWholeForThePartnerOrder() throws Exception {
+    simulator.scriptPartner(SUB_A, ORDER,
+        Behaviour.stallBody(Duration.ofMillis(300), Behaviour.acceptedWithBody()));
+    long started = System.nanoTime();
+
+    HttpResponse<String> response = sendPartnerMessage(SUB_A, ORDER);
+
+    assertTrue(Duration.ofNanos(System.nanoTime() - started).toMillis() >= 300);
+    assertEquals(200, response.statusCode());
+    assertEquals(SUB_A, JSON.readTree(response.body()).get("sub_mchid").asText());
+    assertTrue(verifiedBySdk(response, wechatpayKey.getPublic(), PUBLIC_KEY_ID));
+    assertEquals(1, simulator.acceptedCount(SUB_A, ORDER));
+  }
+
+  @Test
+  void acceptedAnswerWhoseBodyStallsForeverIsTakenAtOnce() throws Exception {
+    simulator.script(ORDER, Behaviour.stallBodyForever(Behaviour.acceptedWithBody()));
+    CompletableFuture<HttpResponse<String>> response = http.sendAsync(
+        sdkSigned(pendingMessageUri(simulator, ORDER), BODY).build(), HttpResponse.BodyHandlers.ofString());
+
+    awaitRequests(1);
+
+    assertEquals(1, simulator.acceptedCount(ORDER));
+    assertEquals(200, simulator.requestsFor(ORDER).get(0).status());
+    assertFalse(response.isDone());
+  }
+
+  @Test
+  void defaultBehaviourStallsEveryUnscriptedOrderUntilNormalIsRestored() throws Exception {
+    simulator.defaultBehaviour(Behaviour.stallHeaders(Duration.ofSeconds(30), Behaviour.normal()));
+    simulator.script("SCRIPTED", Behaviour.rateLimited());
+    HttpRequest first = sdkSigned(pendingMessageUri(simulator, "D1"), BODY).timeout(Duration.ofMillis(300)).build();
+    HttpRequest partner = sdkSigned(partnerUri(simulator, "D2"), partnerBody(SUB_A))
+        .timeout(Duration.ofMillis(300)).build();
+
+    assertThrows(HttpTimeoutException.class, () -> send(first));
+    assertThrows(HttpTimeoutException.class, () -> send(partner));
+    assertEquals(429, sendMessage(simulator, "SCRIPTED").statusCode());
+    simulator.defaultBehaviour(Behaviour.normal());
+    assertEquals(204, sendMessage(simulator, "D3").statusCode());
+
+    assertEquals(1, simulator.acceptedCount("D1"));
+    assertEquals(1, simulator.acceptedCount(SUB_A, "D2"));
+  }
+
+  @Test
+  void closingDoesNotWaitForStalledExchanges() throws Exception {
+    simulator.script("H1", Behaviour.stallHeaders(Duration.ofMinutes(5), Behaviour.normal()));
+    simulator.script("H2", Behaviour.stallHeadersForever(Behaviour.normal()));
+    simulator.script("B1", Behaviour.stallBody(Duration.ofMinutes(5), Behaviour.serverError(503, false)));
+    simulator.script("B2", Behaviour.stallBodyForever(Behaviour.acceptedWithBody()));
+    List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+    for (String order : List.of("H1", "H2", "B1", "B2")) {
+      responses.add(http.sendAsync(
+          sdkSigned(pendingMessageUri(simulator, order), BODY).build(), HttpResponse.BodyHandlers.ofString()));
+    }
+    awaitRequests(4);
+
+    assertTimeoutPreemptively(Duration.ofSeconds(2), simulator::close);
+
+    for (CompletableFuture<HttpResponse<String>> response : responses) {
+      assertThrows(java.util.concurrent.ExecutionException.class,
+          () -> response.get(5, java.util.concurrent.TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
+  void bodyStallNeedsAnAnswerWithABody() {
+    assertThrows(IllegalArgumentException.class,
+        () -> Behaviour.stallBody(Duration.ofSeconds(1), Behaviour.normal()));
+    assertThrows(IllegalArgumentException.class,
+        () -> Behaviour.stallHeaders(Duration.ofSeconds(1), Behaviour.acceptThenHang()));
+  }
+
   // --- bookkeeping ---
 
   @Test
@@ -649,6 +954,37 @@ class SimulatorTest {
   private static URI pendingMessageUri(WeChatPaySimulator simulator, String outOrderNo) {
     return URI.create(simulator.baseUrl() + "/v3/payscore/serviceorder/"
         + URLEncoder.encode(outOrderNo, UTF_8) + "/send-pendingmessage");
+  }
+
+  private static URI partnerUri(WeChatPaySimulator simulator, String outOrderNo) {
+    return URI.create(simulator.baseUrl() + "/v3/payscore/partner/serviceorder/"
+        + URLEncoder.encode(outOrderNo, UTF_8) + "/send-pendingmessage");
+  }
+
+  /** The direct body behind a leading sub_mchid, as the partner path wants it. */
+  private static String partnerBody(String subMchid) {
+    return "{\"sub_mchid\":\"" + subMchid + "\"," + BODY.substring(1);
+  }
+
+  private HttpResponse<String> sendPartnerMessage(String subMchid, String outOrderNo)
+      throws IOException, InterruptedException {
+    return send(sdkSigned(partnerUri(simulator, outOrderNo), partnerBody(subMchid)).build());
+  }
+
+  private void awaitRequests(int count) throws InterruptedException {
+    long giveUp = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (simulator.requests().size() < count && System.nanoTime() < giveUp) {
+      Thread.sleep(10);
+    }
+    assertEquals(count, simulator.requests().size());
+  }
+
+  private static byte[] readNBytes(java.io.InputStream in, int count) {
+    try {
+      return in.readNBytes(count);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private HttpResponse<String> sendMessage(WeChatPaySimulator target, String outOrderNo)

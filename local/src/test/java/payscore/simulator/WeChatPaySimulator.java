@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -20,9 +21,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A local WeChat Pay APIv3 for {@code send-pendingmessage} and {@code GET /v3/certificates}: it
- * authenticates requests, applies WeChat's rules, allows one message per order, signs its 2xx
- * answers, and can be scripted to misbehave. Thread-safe.
+ * A local WeChat Pay APIv3 for {@code send-pendingmessage} (direct and partner paths) and {@code
+ * GET /v3/certificates}: it authenticates requests, applies WeChat's rules, allows one message per
+ * {@link ServiceOrder}, signs its 2xx answers, and can be scripted to misbehave or stall. Thread-safe.
  */
 public final class WeChatPaySimulator implements AutoCloseable {
 
@@ -64,11 +65,33 @@ public final class WeChatPaySimulator implements AutoCloseable {
   }
 
   /**
-   * Appends answers to the order's queue. Each authenticated request for the order takes the next
-   * one; when the queue is empty the order is handled normally.
+   * Appends answers to the queue of every order numbered {@code outOrderNo}: the direct order and
+   * the partner orders of any sub-merchant. Each authenticated request for such an order takes the
+   * next one, unless its own {@link #script(ServiceOrder, Behaviour...)} queue has one first; when
+   * both are empty the order is handled by the default behaviour (normally).
    */
   public void script(String outOrderNo, Behaviour... behaviours) {
     orders.script(Objects.requireNonNull(outOrderNo, "outOrderNo"), List.of(behaviours));
+  }
+
+  /** Appends answers to this one order's queue, which is used before the order number's queue. */
+  public void script(ServiceOrder order, Behaviour... behaviours) {
+    orders.script(Objects.requireNonNull(order, "order"), List.of(behaviours));
+  }
+
+  /** Scripts the partner order of {@code subMchid}; other sub-merchants' orders of that number are untouched. */
+  public void scriptPartner(String subMchid, String outOrderNo, Behaviour... behaviours) {
+    script(ServiceOrder.partner(subMchid, outOrderNo), behaviours);
+  }
+
+  /**
+   * How every send without a scripted answer is handled from now on, e.g. {@code
+   * Behaviour.stallHeaders(Duration.ofSeconds(5), Behaviour.normal())} for a slow WeChat or
+   * {@code Behaviour.serverError(503, false)} for an outage; {@link Behaviour#normal()} restores
+   * the usual handling (with the builder's answer delay). Each request uses it anew.
+   */
+  public void defaultBehaviour(Behaviour behaviour) {
+    orders.defaultBehaviour(Objects.requireNonNull(behaviour, "behaviour"));
   }
 
   /** Every request received, on any path, in arrival order. */
@@ -76,23 +99,49 @@ public final class WeChatPaySimulator implements AutoCloseable {
     return log.snapshot();
   }
 
-  /** The send-pendingmessage requests whose decoded order number is {@code outOrderNo}. */
+  /**
+   * The send-pendingmessage requests whose decoded order number is {@code outOrderNo}, on either
+   * path and for any sub-merchant; see {@link #requestsFor(ServiceOrder)} for one order.
+   */
   public List<RecordedRequest> requestsFor(String outOrderNo) {
     return log.snapshot().stream().filter(request -> outOrderNo.equals(request.outOrderNo())).toList();
   }
 
-  /** How many messages WeChat took for the order: 0 or 1, unless a scripted answer forced more. */
-  public int acceptedCount(String outOrderNo) {
-    return orders.taken(outOrderNo);
+  /** The send-pendingmessage requests for exactly this order. */
+  public List<RecordedRequest> requestsFor(ServiceOrder order) {
+    return log.snapshot().stream().filter(request -> order.equals(request.serviceOrder())).toList();
   }
 
-  /** Forgets requests, taken messages and scripts; merchant keys stay. */
+  /**
+   * How many messages WeChat took for the direct order: 0 or 1, unless a scripted answer forced
+   * more. Partner orders of the same number are not counted; see {@link #acceptedCount(ServiceOrder)}.
+   */
+  public int acceptedCount(String outOrderNo) {
+    return orders.taken(ServiceOrder.direct(outOrderNo));
+  }
+
+  /** How many messages WeChat took for this order, direct or partner. */
+  public int acceptedCount(ServiceOrder order) {
+    return orders.taken(Objects.requireNonNull(order, "order"));
+  }
+
+  /** How many messages WeChat took for the sub-merchant's order. */
+  public int acceptedCount(String subMchid, String outOrderNo) {
+    return acceptedCount(ServiceOrder.partner(subMchid, outOrderNo));
+  }
+
+  /** Messages taken per order, for every order with at least one; a snapshot. */
+  public Map<ServiceOrder, Integer> acceptances() {
+    return orders.takenSnapshot();
+  }
+
+  /** Forgets requests, taken messages, scripts and the default behaviour; merchant keys stay. */
   public void reset() {
     orders.clear();
     log.clear();
   }
 
-  /** Stops at once: open connections are dropped and waiting handlers interrupted. */
+  /** Stops at once: open connections (stalled ones too) are dropped and waiting handlers interrupted. */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
