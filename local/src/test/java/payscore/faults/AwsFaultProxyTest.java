@@ -348,7 +348,41 @@ class AwsFaultProxyTest {
   }
 
   @Test
-  void endedOutageLetsRequestsThroughAtOnce() {
+  void refusedConnectionsUntilTheWindowHasPassedThenTheSamePortListensAgain() throws Exception {
+    DynamoDbClient dynamo = dynamoThroughProxy(1);
+    dynamo.listTables();
+    proxy.refuseConnections(Duration.ofMillis(500));
+
+    SdkClientException thrown = assertThrows(SdkClientException.class, dynamo::listTables);
+    assertTrue(hasCause(thrown, java.net.ConnectException.class), thrown.toString());
+    long giveUp = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    boolean answered = false;
+    while (!answered && System.nanoTime() < giveUp) {
+      Thread.sleep(100);
+      try {
+        dynamo.listTables();
+        answered = true;
+      } catch (SdkClientException stillRefused) {
+        // the window has not passed yet
+      }
+    }
+
+    assertTrue(answered);
+  }
+
+  @Test
+  void endOutageListensAgainAtOnceAfterRefusal() throws Exception {
+    DynamoDbClient dynamo = dynamoThroughProxy(1);
+    proxy.refuseConnections(Duration.ofHours(1));
+    assertThrows(SdkClientException.class, dynamo::listTables);
+
+    proxy.endOutage();
+
+    dynamo.listTables();
+  }
+
+  @Test
+  void endedOutageLetsRequestsThroughAtOnce() throws IOException {
     DynamoDbClient dynamo = dynamoThroughProxy(1);
     proxy.outage(Duration.ofHours(1));
     assertThrows(SdkClientException.class, dynamo::listTables);
@@ -452,6 +486,15 @@ class AwsFaultProxyTest {
   private <T extends AutoCloseable> T register(T client) {
     clients.add(client);
     return client;
+  }
+
+  private static boolean hasCause(Throwable thrown, Class<? extends Throwable> type) {
+    for (Throwable cause = thrown; cause != null; cause = cause.getCause()) {
+      if (type.isInstance(cause)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String newKey() {
