@@ -26,6 +26,8 @@ import java.util.zip.ZipOutputStream;
 import payscore.harness.FunctionHarness;
 import payscore.harness.MotoClients;
 import payscore.harness.MotoServer;
+import payscore.lambda.SamBuild;
+import payscore.lambda.SamTemplate;
 import payscore.simulator.SimulatorProcess;
 import payscore.simulator.TestKeys;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -61,8 +63,12 @@ public final class FunctionBenchmark {
 
   private FunctionBenchmark(URI moto) throws IOException {
     Path build = Path.of(System.getProperty("bench.build.dir", "target"));
-    functionClasspath = build.resolve("classes") + ":" + build.resolve("test-classes") + ":"
-        + Files.readString(build.resolve("runtime-classpath.txt")).strip();
+    // The function as sam build lays it out (classes, then lib/*.jar), then the child programs.
+    Path artifact = SamBuild.reusableArtifact(SamTemplate.read().function("ApiFunction")).taskRoot();
+    try (Stream<Path> jars = Files.list(artifact.resolve("lib"))) {
+      functionClasspath = artifact + ":" + jars.filter(p -> p.toString().endsWith(".jar")).sorted()
+          .map(Path::toString).collect(Collectors.joining(":")) + ":" + build.resolve("test-classes");
+    }
     // The plain program gets what it would ship: the SDKs' defaults, Gson and the WeChat Pay SDK.
     plainClasspath = Stream.of(System.getProperty("java.class.path").split(":"))
         .filter(entry -> !entry.matches(".*/(junit-|opentest4j|apiguardian|jackson-dataformat-yaml|snakeyaml|crac|"
@@ -180,7 +186,9 @@ public final class FunctionBenchmark {
     try (ZipOutputStream zip = new ZipOutputStream(counted)) {
       Path classes = Path.of(functionClasspath.split(":")[0]);
       try (Stream<Path> files = Files.walk(classes)) {
-        for (Path file : files.filter(Files::isRegularFile).toList()) {
+        for (Path file : files.filter(Files::isRegularFile)
+            .filter(f -> !classes.relativize(f).startsWith("lib") && !f.getFileName().toString().startsWith("."))
+            .toList()) {
           zip.putNextEntry(new ZipEntry(classes.relativize(file).toString()));
           Files.copy(file, zip);
         }

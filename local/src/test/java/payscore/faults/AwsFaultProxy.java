@@ -54,7 +54,9 @@ public final class AwsFaultProxy implements AutoCloseable {
       "content-length", "host");
 
   private final URI upstream;
-  private final ServerSocket listener;
+  private final int port;
+  /** Null while connections are refused. */
+  private volatile ServerSocket listener;
   private final HttpClient http;
   private final ExecutorService connections;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
@@ -68,6 +70,7 @@ public final class AwsFaultProxy implements AutoCloseable {
 
   private AwsFaultProxy(URI upstream, ServerSocket listener) {
     this.upstream = upstream;
+    this.port = listener.getLocalPort();
     this.listener = listener;
     this.http = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
@@ -82,15 +85,19 @@ public final class AwsFaultProxy implements AutoCloseable {
         ? upstream.toString().substring(0, upstream.toString().length() - 1) : upstream.toString();
     ServerSocket listener = new ServerSocket(0, BACKLOG, InetAddress.getByAddress(new byte[] {127, 0, 0, 1}));
     AwsFaultProxy proxy = new AwsFaultProxy(URI.create(base), listener);
-    Thread acceptor = new Thread(proxy::acceptLoop, "aws-fault-proxy-accept-" + listener.getLocalPort());
+    proxy.startAccepting(listener);
+    return proxy;
+  }
+
+  private void startAccepting(ServerSocket socket) {
+    Thread acceptor = new Thread(() -> acceptLoop(socket), "aws-fault-proxy-accept-" + port);
     acceptor.setDaemon(true);
     acceptor.start();
-    return proxy;
   }
 
   /** {@code http://127.0.0.1:<port>}: the endpoint to give the SDK instead of moto's. */
   public URI endpoint() {
-    return URI.create("http://127.0.0.1:" + listener.getLocalPort());
+    return URI.create("http://127.0.0.1:" + port);
   }
 
   /** Adds a rule after the existing ones; the first rule that matches a request and has faults left applies. */
@@ -116,8 +123,50 @@ public final class AwsFaultProxy implements AutoCloseable {
     outageEndsAt = System.nanoTime() + window.toNanos();
   }
 
-  public void endOutage() {
+  /**
+   * From now until {@code window} has passed, nothing listens on the port: open connections are
+   * reset and new ones refused, as when the endpoint is unreachable. Refused connections never
+   * reach the proxy, so they are not counted. The same port listens again afterwards.
+   */
+  public synchronized void refuseConnections(Duration window) throws IOException {
+    ServerSocket current = listener;
+    if (closed || current == null) {
+      return;
+    }
+    listener = null;
+    current.close();
+    for (Socket socket : open) {
+      resetQuietly(socket);
+    }
+    Thread reopener = new Thread(() -> {
+      try {
+        Thread.sleep(window.toMillis());
+        listenAgain();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException("cannot listen on port " + port + " again", e);
+      }
+    }, "aws-fault-proxy-reopen-" + port);
+    reopener.setDaemon(true);
+    reopener.start();
+  }
+
+  /** Ends an outage or a refusal window now. */
+  public void endOutage() throws IOException {
     outageEndsAt = System.nanoTime();
+    listenAgain();
+  }
+
+  private synchronized void listenAgain() throws IOException {
+    if (closed || listener != null) {
+      return;
+    }
+    ServerSocket socket = new ServerSocket();
+    socket.setReuseAddress(true);
+    socket.bind(new java.net.InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port), BACKLOG);
+    listener = socket;
+    startAccepting(socket);
   }
 
   /** Requests received per operation ({@code X-Amz-Target}), faulted or not. */
@@ -165,13 +214,16 @@ public final class AwsFaultProxy implements AutoCloseable {
 
   /** Stops listening and drops every open connection, waiting or not. */
   @Override
-  public void close() {
+  public synchronized void close() {
     if (closed) {
       return;
     }
     closed = true;
     try {
-      listener.close();
+      ServerSocket current = listener;
+      if (current != null) {
+        current.close();
+      }
     } catch (IOException ignored) {
       // already closed
     }
@@ -181,15 +233,15 @@ public final class AwsFaultProxy implements AutoCloseable {
     connections.shutdownNow();
   }
 
-  private void acceptLoop() {
-    while (!closed) {
+  private void acceptLoop(ServerSocket listening) {
+    while (!closed && !listening.isClosed()) {
       try {
-        Socket socket = listener.accept();
+        Socket socket = listening.accept();
         socket.setTcpNoDelay(true);
         open.add(socket);
         connections.execute(() -> serve(socket));
       } catch (IOException e) {
-        if (closed) {
+        if (closed || listening.isClosed()) {
           return;
         }
       } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -337,6 +389,14 @@ public final class AwsFaultProxy implements AutoCloseable {
   private static void reset(Socket socket) throws IOException {
     socket.setSoLinger(true, 0);
     socket.close();
+  }
+
+  private static void resetQuietly(Socket socket) {
+    try {
+      reset(socket);
+    } catch (IOException ignored) {
+      // already gone
+    }
   }
 
   private static void closeQuietly(Socket socket) {

@@ -8,10 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.time.Duration;
@@ -33,7 +31,6 @@ import payscore.harness.MotoClients;
 import payscore.harness.MotoServer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
@@ -42,10 +39,12 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.ProvisionedThroughputExceededException;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
@@ -76,8 +75,9 @@ class AwsFaultProxyTest {
     moto = MotoClients.dynamo(MOTO.endpoint());
     try {
       moto.createTable(table -> table.tableName(TABLE)
-          .keySchema(key -> key.attributeName("pk").keyType(KeyType.HASH))
-          .attributeDefinitions(attribute -> attribute.attributeName("pk").attributeType(ScalarAttributeType.S))
+          .keySchema(KeySchemaElement.builder().attributeName("pk").keyType(KeyType.HASH).build())
+          .attributeDefinitions(
+              AttributeDefinition.builder().attributeName("pk").attributeType(ScalarAttributeType.S).build())
           .billingMode(BillingMode.PAY_PER_REQUEST));
     } catch (ResourceInUseException alreadyThere) {
       // moto lives for the whole test run
@@ -348,7 +348,41 @@ class AwsFaultProxyTest {
   }
 
   @Test
-  void endedOutageLetsRequestsThroughAtOnce() {
+  void refusedConnectionsUntilTheWindowHasPassedThenTheSamePortListensAgain() throws Exception {
+    DynamoDbClient dynamo = dynamoThroughProxy(1);
+    dynamo.listTables();
+    proxy.refuseConnections(Duration.ofMillis(500));
+
+    SdkClientException thrown = assertThrows(SdkClientException.class, dynamo::listTables);
+    assertTrue(hasCause(thrown, java.net.ConnectException.class), thrown.toString());
+    long giveUp = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    boolean answered = false;
+    while (!answered && System.nanoTime() < giveUp) {
+      Thread.sleep(100);
+      try {
+        dynamo.listTables();
+        answered = true;
+      } catch (SdkClientException stillRefused) {
+        // the window has not passed yet
+      }
+    }
+
+    assertTrue(answered);
+  }
+
+  @Test
+  void endOutageListensAgainAtOnceAfterRefusal() throws Exception {
+    DynamoDbClient dynamo = dynamoThroughProxy(1);
+    proxy.refuseConnections(Duration.ofHours(1));
+    assertThrows(SdkClientException.class, dynamo::listTables);
+
+    proxy.endOutage();
+
+    dynamo.listTables();
+  }
+
+  @Test
+  void endedOutageLetsRequestsThroughAtOnce() throws IOException {
     DynamoDbClient dynamo = dynamoThroughProxy(1);
     proxy.outage(Duration.ofHours(1));
     assertThrows(SdkClientException.class, dynamo::listTables);
@@ -452,6 +486,15 @@ class AwsFaultProxyTest {
   private <T extends AutoCloseable> T register(T client) {
     clients.add(client);
     return client;
+  }
+
+  private static boolean hasCause(Throwable thrown, Class<? extends Throwable> type) {
+    for (Throwable cause = thrown; cause != null; cause = cause.getCause()) {
+      if (type.isInstance(cause)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String newKey() {

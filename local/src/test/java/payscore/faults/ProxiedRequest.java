@@ -58,7 +58,7 @@ record ProxiedRequest(String method, String target, String version, List<Header>
         && head.header("Transfer-Encoding").toLowerCase(Locale.ROOT).contains("chunked")) {
       body = readChunked(in);
     } else if (head.header("Content-Length") != null) {
-      body = in.readNBytes(Integer.parseInt(head.header("Content-Length")));
+      body = in.readNBytes(number(head.header("Content-Length"), 10));
     } else {
       body = new byte[0];
     }
@@ -89,7 +89,7 @@ record ProxiedRequest(String method, String target, String version, List<Header>
     while (true) {
       String sizeLine = readLine(in, false);
       int extension = sizeLine.indexOf(';');
-      int size = Integer.parseInt((extension < 0 ? sizeLine : sizeLine.substring(0, extension)).trim(), 16);
+      int size = number((extension < 0 ? sizeLine : sizeLine.substring(0, extension)).trim(), 16);
       if (size == 0) {
         while (!readLine(in, false).isEmpty()) {
           // trailers are dropped
@@ -98,6 +98,18 @@ record ProxiedRequest(String method, String target, String version, List<Header>
       }
       body.write(in.readNBytes(size));
       readLine(in, false);
+    }
+  }
+
+  private static int number(String text, int radix) throws IOException {
+    try {
+      int value = Integer.parseInt(text.trim(), radix);
+      if (value < 0) {
+        throw new IOException("negative length: " + text);
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw new IOException("not a length: " + text, e);
     }
   }
 
