@@ -141,6 +141,12 @@ public final class PendingMessageFunction {
       synchronized (PendingMessageFunction.class) {
         function = shared;
         if (function == null) {
+          // Idle connections are dropped before WeChat's side would close them, so a POST is not
+          // written onto a dead pooled connection after the environment was frozen. The JDK reads
+          // this once, when its HTTP client is first loaded: set before the graph is built.
+          if (System.getProperty("jdk.httpclient.keepalive.timeout") == null) {
+            System.setProperty("jdk.httpclient.keepalive.timeout", "30");
+          }
           shared = function = create(System.getenv(), System.out);
           org.crac.Core.getGlobalContext().register(function.priming);
         }
