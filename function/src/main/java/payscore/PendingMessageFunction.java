@@ -188,7 +188,8 @@ public final class PendingMessageFunction {
       keys.add(new WeChatPayPublicKey(secret.wechatpayPublicKeyId(), secret.wechatpayPublicKey()));
     }
     if (secret.platformCertificateMode()) {
-      keys.add(new PlatformCertificates(transport, secret.apiV3Key(), config.certificateRefresh(), clock));
+      keys.add(new PlatformCertificates(transport, secret.apiV3Key(), config.certificateRefresh(), clock,
+          !secret.publicKeyMode()));
     }
     WeChatPayClient client = new WeChatPayClient(transport, new ResponseVerifier(VerificationKeys.firstOf(keys), clock));
     return new Merchant(versionId, secret, client);

@@ -20,6 +20,8 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
  * ({@code ALL_OLD}), so a duplicate costs one round trip.
  */
 public final class DynamoDbIdempotencyStore implements IdempotencyStore {
+  /** {@code prior_state} of a claim that created its order. */
+  private static final String NO_PRIOR_STATE = "NONE";
   /** The table's TTL attribute, in seconds since the epoch. */
   public static final String EXPIRES_AT = "expires_at";
 
@@ -29,13 +31,17 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
       + " OR (#state = :in_progress AND #hash = :hash AND #lease < :now_ms)"
       // DynamoDB deletes expired items only eventually; an expired record counts as gone.
       + " OR (#state = :sent AND #expires < :now_s)";
-  private static final String CLAIM_UPDATE = "SET #state = :in_progress, #hash = :hash, #lease = :lease,"
+  // Operands are read from the item as it was before the update: #prior keeps the state this claim
+  // replaced, so a claim whose answer was lost can still tell what came before it.
+  private static final String CLAIM_UPDATE = "SET #prior = if_not_exists(#state, :none),"
+      + " #state = :in_progress, #hash = :hash, #lease = :lease,"
       + " #token = :token, #review = :false, #attempts = if_not_exists(#attempts, :zero) + :one,"
       + " #created = if_not_exists(#created, :now), #updated = :now, #expires = :expires";
 
   private static final Map<String, String> NAMES = Map.ofEntries(
       Map.entry("#pk", "pk"),
       Map.entry("#state", "state"),
+      Map.entry("#prior", "prior_state"),
       Map.entry("#hash", "payload_hash"),
       Map.entry("#lease", "lease_until"),
       Map.entry("#token", "lease_token"),
@@ -46,7 +52,15 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
       Map.entry("#created", "created_at"),
       Map.entry("#updated", "updated_at"),
       Map.entry("#sent", "sent_at"),
-      Map.entry("#expires", EXPIRES_AT));
+      Map.entry("#expires", EXPIRES_AT),
+      Map.entry("#resolution", "resolution"),
+      Map.entry("#resolution_reason", "resolution_reason"),
+      Map.entry("#resolved_at", "resolved_at"),
+      Map.entry("#resolved_by", "resolved_by"));
+  private static final String RESOLVE_CONDITION = "attribute_exists(#pk) AND (#state = :unknown"
+      + " OR (#state = :in_progress AND #lease < :now_ms))";
+  private static final String RESOLVE_UPDATE = "SET #state = :state, #review = :false, #resolution = :resolution,"
+      + " #resolution_reason = :reason, #resolved_at = :now, #resolved_by = :by, #updated = :now REMOVE #lease";
 
   private final DynamoDbClient dynamo;
   private final String table;
@@ -73,6 +87,7 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     values.put(":one", n(1));
     values.put(":now", s(now.toString()));
     values.put(":expires", n(expiresAt));
+    values.put(":none", s(NO_PRIOR_STATE));
     try {
       UpdateItemResponse response = dynamo.updateItem(request -> request
           .tableName(table)
@@ -89,7 +104,17 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     } catch (ConditionalCheckFailedException e) {
       Map<String, AttributeValue> item = e.item();
       // Without the old item the refusal cannot be explained; the caller treats it as busy.
-      return new Claim.Refused(item == null || !item.containsKey("state") ? null : fromItem(item));
+      if (item == null || !item.containsKey("state")) return new Claim.Refused(null);
+      IdempotencyRecord current = fromItem(item);
+      if (current.state() == State.IN_PROGRESS && token.equals(current.leaseToken())) {
+        // Our own claim: an earlier attempt of this call was applied and its answer lost, and the
+        // SDK's retry met it. It is granted, with what it replaced as the earlier attempt did.
+        String prior = string(item, "prior_state");
+        IdempotencyRecord previous = prior == null || prior.equals(NO_PRIOR_STATE) ? null
+            : current.withState(State.valueOf(prior));
+        return new Claim.Granted(token, current.attempts(), previous);
+      }
+      return new Claim.Refused(current);
     }
   }
 
@@ -119,7 +144,9 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     values.put(":review", AttributeValue.fromBool(finish.needsReview()));
     values.put(":now", s(now.toString()));
     StringBuilder set = new StringBuilder("SET #state = :state, #review = :review, #updated = :now");
-    StringBuilder remove = new StringBuilder(" REMOVE #lease, #token");
+    // The token stays: a finish whose answer was lost is retried and still matches it. The next
+    // claim replaces it.
+    StringBuilder remove = new StringBuilder(" REMOVE #lease");
     if (finish.wechatpayRequestId() != null) {
       set.append(", #request_id = :request_id");
       values.put(":request_id", s(finish.wechatpayRequestId()));
@@ -163,10 +190,44 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
           .key(Map.of("pk", s(key)))
           .conditionExpression("#token = :token")
           .expressionAttributeNames(Map.of("#token", "lease_token"))
-          .expressionAttributeValues(Map.of(":token", s(token))));
+          .expressionAttributeValues(Map.of(":token", s(token)))
+          .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
       return true;
     } catch (ConditionalCheckFailedException e) {
-      return false;
+      // No item: this delete was applied by an attempt whose answer was lost.
+      return e.item() == null || e.item().isEmpty();
+    }
+  }
+
+  @Override
+  public Settlement resolve(String key, IdempotencyRecord.Resolution resolution, Instant now) {
+    Map<String, AttributeValue> values = new HashMap<>();
+    values.put(":unknown", s(State.UNKNOWN.name()));
+    values.put(":in_progress", s(State.IN_PROGRESS.name()));
+    values.put(":now_ms", n(now.toEpochMilli()));
+    values.put(":state", s((resolution.sent() ? State.SENT : State.REJECTED).name()));
+    values.put(":false", AttributeValue.fromBool(false));
+    values.put(":resolution", s(resolution.name()));
+    values.put(":reason", s(resolution.reason()));
+    values.put(":now", s(now.toString()));
+    values.put(":by", s(resolution.resolvedBy()));
+    try {
+      UpdateItemResponse response = dynamo.updateItem(request -> request
+          .tableName(table)
+          .key(Map.of("pk", s(key)))
+          .conditionExpression(RESOLVE_CONDITION)
+          .updateExpression(RESOLVE_UPDATE)
+          .expressionAttributeNames(names(RESOLVE_CONDITION + RESOLVE_UPDATE))
+          .expressionAttributeValues(values)
+          .returnValues(ReturnValue.ALL_NEW)
+          .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
+      return new Settlement(true, fromItem(response.attributes()));
+    } catch (ConditionalCheckFailedException e) {
+      Map<String, AttributeValue> item = e.item();
+      if (item == null || !item.containsKey("state")) return new Settlement(false, null);
+      IdempotencyRecord current = fromItem(item);
+      // This call's own write, applied by an attempt whose answer was lost.
+      return new Settlement(resolution.equals(current.resolution()), current);
     }
   }
 
@@ -193,7 +254,9 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
         instant(item, "created_at"),
         instant(item, "updated_at"),
         instant(item, "sent_at"),
-        number(item, EXPIRES_AT));
+        number(item, EXPIRES_AT),
+        item.containsKey("resolution") ? new IdempotencyRecord.Resolution("SENT".equals(string(item, "resolution")),
+            string(item, "resolution_reason"), instant(item, "resolved_at"), string(item, "resolved_by")) : null);
   }
 
   private static AttributeValue lastError(LastError error) {

@@ -13,6 +13,7 @@ import java.time.Instant;
  *     already have taken, so a person must check; no more retries are sent
  * @param attempts how many times the order was claimed for sending
  * @param expiresAt the table's TTL, in seconds since the epoch
+ * @param resolution how an operator settled the order, if one did; null otherwise
  */
 public record IdempotencyRecord(
     String key,
@@ -27,9 +28,30 @@ public record IdempotencyRecord(
     Instant createdAt,
     Instant updatedAt,
     Instant sentAt,
-    long expiresAt) {
+    long expiresAt,
+    Resolution resolution) {
 
   public enum State { IN_PROGRESS, SENT, REJECTED, UNKNOWN }
+
+  /**
+   * An operator's decision on an order whose outcome was unknown.
+   *
+   * @param sent whether WeChat has the message ({@code SENT}) or not ({@code NOT_SENT})
+   * @param resolvedBy the caller's IAM identity, {@code "unknown"} where there is none
+   */
+  public record Resolution(boolean sent, String reason, Instant resolvedAt, String resolvedBy) {
+    public String name() {
+      return sent ? "SENT" : "NOT_SENT";
+    }
+  }
+
+  /** A record no operator settled. */
+  public IdempotencyRecord(String key, State state, String payloadHash, Instant leaseUntil, String leaseToken,
+      boolean needsReview, int attempts, String wechatpayRequestId, LastError lastError, Instant createdAt,
+      Instant updatedAt, Instant sentAt, long expiresAt) {
+    this(key, state, payloadHash, leaseUntil, leaseToken, needsReview, attempts, wechatpayRequestId, lastError,
+        createdAt, updatedAt, sentAt, expiresAt, null);
+  }
 
   /** WeChat's (or the network's) last refusal or failure for this order. */
   public record LastError(int status, String code, String message) {}
@@ -37,6 +59,17 @@ public record IdempotencyRecord(
   /** Whether a request for this order may have reached WeChat, judging by this record alone. */
   public boolean mayHaveReachedWeChat() {
     return state != State.REJECTED;
+  }
+
+  /** The same record in another state: what a claim replaced, when only that state is known. */
+  public IdempotencyRecord withState(State other) {
+    return new IdempotencyRecord(key, other, payloadHash, leaseUntil, leaseToken, needsReview, attempts,
+        wechatpayRequestId, lastError, createdAt, updatedAt, sentAt, expiresAt, resolution);
+  }
+
+  /** Whether an operator may settle it now: unknown, or held by a claim whose lease has passed. */
+  public boolean resolvable(Instant now) {
+    return state == State.UNKNOWN || (state == State.IN_PROGRESS && !leaseActive(now));
   }
 
   public boolean leaseActive(Instant now) {

@@ -31,4 +31,17 @@ public interface IdempotencyStore {
 
   /** Deletes the claim {@code token}: nothing reached WeChat, so the order is free again. */
   boolean release(String key, String token);
+
+  /**
+   * Settles an order whose outcome is unknown ({@code UNKNOWN}, or {@code IN_PROGRESS} past its
+   * lease), in one conditional write: {@code SENT} when WeChat has the message, {@code REJECTED}
+   * when it does not (the order is free again). Two operators racing settle it once.
+   */
+  Settlement resolve(String key, IdempotencyRecord.Resolution resolution, Instant now);
+
+  /**
+   * @param applied whether this call settled the order
+   * @param record the record as written when applied; otherwise the current one (null: no record)
+   */
+  record Settlement(boolean applied, IdempotencyRecord record) {}
 }

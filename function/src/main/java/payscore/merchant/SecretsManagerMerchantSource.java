@@ -63,7 +63,7 @@ public final class SecretsManagerMerchantSource implements MerchantSource {
       response = secrets.getSecretValue(request -> request.secretId(secretId));
     } catch (SdkException e) {
       if (now != null && !afterSignError) return now.merchant; // keep signing with what we have
-      throw new MerchantSecretException("could not read the merchant secret from Secrets Manager ("
+      throw MerchantSecretException.unavailable("could not read the merchant secret from Secrets Manager ("
           + e.getClass().getSimpleName() + ")");
     }
     String versionId = response.versionId();

@@ -63,6 +63,28 @@ public final class PendingMessageReader {
     }
   }
 
+  /**
+   * An operator's resolution of an order: {@code {"resolution": "SENT" | "NOT_SENT", "reason": "…"}}
+   * with a reason of 1 to 200 characters; the order number is the path's.
+   */
+  public ResolutionRequest readResolution(String pathOrderNo, byte[] body) throws InvalidRequestException {
+    Errors errors = new Errors();
+    errors.orderNo(pathOrderNo);
+    JsonNode root = parse(body, errors);
+    if (root == null) throw new InvalidRequestException(errors.list);
+    for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!name.equals("resolution") && !name.equals("reason")) errors.add(name, "is not a known field");
+    }
+    String resolution = errors.text(root.get("resolution"), "resolution", 1, 8, true);
+    if (resolution != null && !resolution.equals("SENT") && !resolution.equals("NOT_SENT")) {
+      errors.add("resolution", "must be SENT or NOT_SENT");
+    }
+    String reason = errors.text(root.get("reason"), "reason", 1, 200, true);
+    if (!errors.list.isEmpty()) throw new InvalidRequestException(errors.list);
+    return new ResolutionRequest(pathOrderNo, resolution.equals("SENT"), reason);
+  }
+
   /** Checks an order number on its own, e.g. the path of a status query. */
   public static List<FieldError> checkOrderNo(String orderNo) {
     Errors errors = new Errors();

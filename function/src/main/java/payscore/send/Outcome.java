@@ -35,8 +35,9 @@ public record Outcome(
 
   /** Every way a request can end. */
   public enum Kind {
-    SENT, REPLAYED, INVALID_REQUEST, IN_PROGRESS, PAYLOAD_MISMATCH, OUTCOME_UNKNOWN, WECHATPAY_REJECTED,
-    UPSTREAM_ERROR, UPSTREAM_TIMEOUT, INTERNAL_ERROR
+    SENT, SENT_UNRECORDED, REPLAYED, INVALID_REQUEST, IN_PROGRESS, PAYLOAD_MISMATCH, OUTCOME_UNKNOWN,
+    WECHATPAY_REJECTED, UPSTREAM_ERROR, UPSTREAM_TIMEOUT, DEPENDENCY_UNAVAILABLE, INTERNAL_ERROR, RESOLVED,
+    NOT_FOUND, NOT_RESOLVABLE
   }
 
   /** What the queue function does with an SQS message that ended so. */
@@ -50,7 +51,7 @@ public record Outcome(
   }
 
   /** The part of the HTTP body that depends on the kind. */
-  public enum Detail { SENT_BODY, STATE, RECORD, WECHATPAY, ERRORS, NONE }
+  public enum Detail { SENT_BODY, SENT_UNRECORDED, STATE, RECORD, RECORD_ONLY, WECHATPAY, ERRORS, NONE }
 
   public Outcome {
     errors = List.copyOf(errors);
@@ -63,6 +64,10 @@ public record Outcome(
           Disposition.ACK, Metric.Replayed, false, Detail.SENT_BODY, sent.record(), null, List.of());
       case SendResult.Sent sent -> new Outcome(Kind.SENT, 200, null, null, null,
           Disposition.ACK, Metric.Sent, false, Detail.SENT_BODY, sent.record(), null, List.of());
+      // WeChat has it; the record does not say so: the caller is answered as sent, an operator alerted.
+      case SendResult.SentUnrecorded unrecorded -> new Outcome(Kind.SENT_UNRECORDED, 200, null, null, null,
+          Disposition.ACK, Metric.Uncertain, true, Detail.SENT_UNRECORDED, null,
+          new SendOutcome.Accepted(204, unrecorded.wechatpayRequestId()), List.of());
       case SendResult.InProgress busy -> new Outcome(Kind.IN_PROGRESS, 409, "IN_PROGRESS",
           "another send for this order is under way; retry after " + busy.retryAfterSeconds() + " s",
           busy.retryAfterSeconds(), Disposition.RETRY, Metric.Conflict, false, Detail.NONE, null, null, List.of());
@@ -84,7 +89,29 @@ public record Outcome(
           "WeChat Pay did not answer in time; retry the same request", 1L,
           Disposition.RETRY, mayHaveArrived(timeout.outcome()), true, Detail.WECHATPAY, null, timeout.outcome(),
           List.of());
+      case SendResult.DependencyUnavailable unavailable -> new Outcome(Kind.DEPENDENCY_UNAVAILABLE, 503,
+          "DEPENDENCY_UNAVAILABLE", unavailable.message() + "; retry the same request", 1L, Disposition.RETRY,
+          Metric.Failed, true, Detail.NONE, null, null, List.of());
       case SendResult.InternalError internal -> internalError(internal.message());
+    };
+  }
+
+  /** The row for an operator's resolution of an order. */
+  public static Outcome of(ResolveResult result) {
+    return switch (result) {
+      case ResolveResult.Resolved resolved -> new Outcome(Kind.RESOLVED, 200, null, null, null, Disposition.ACK,
+          Metric.Resolved, false, Detail.RECORD_ONLY, resolved.record(), null, List.of());
+      case ResolveResult.NotFound notFound -> new Outcome(Kind.NOT_FOUND, 404, "NOT_FOUND",
+          "no pending message was ever requested for this order", null, Disposition.ACK, Metric.Invalid, false,
+          Detail.NONE, null, null, List.of());
+      case ResolveResult.NotResolvable refused -> new Outcome(Kind.NOT_RESOLVABLE, 409, "NOT_RESOLVABLE",
+          "only an order whose outcome is unknown can be settled: this one is " + refused.record().state()
+              + (refused.record().state() == payscore.idempotency.IdempotencyRecord.State.IN_PROGRESS
+                  ? " with a live lease" : ""), null, Disposition.ACK, Metric.Conflict, false, Detail.RECORD,
+          refused.record(), null, List.of());
+      case ResolveResult.Unavailable unavailable -> new Outcome(Kind.DEPENDENCY_UNAVAILABLE, 503,
+          "DEPENDENCY_UNAVAILABLE", unavailable.message() + "; retry the same request", 1L, Disposition.RETRY,
+          Metric.Failed, true, Detail.NONE, null, null, List.of());
     };
   }
 
@@ -109,6 +136,17 @@ public record Outcome(
     Kind repeated = kind == Kind.SENT ? Kind.REPLAYED : kind;
     return new Outcome(repeated, httpStatus, code, message, retryAfterSeconds, disposition, Metric.Replayed, warn,
         detail, record, wechatpay, errors);
+  }
+
+  /** The log line's {@code result}: what became of the request, in one word. */
+  public String logResult() {
+    return switch (kind) {
+      // WeChat has it: sent, whether or not the record says so (the metric and level tell the difference).
+      case SENT, SENT_UNRECORDED -> "SENT";
+      case REPLAYED -> "REPLAYED";
+      case RESOLVED -> "RESOLVED";
+      default -> code;
+    };
   }
 
   public boolean success() {

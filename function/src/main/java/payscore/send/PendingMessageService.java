@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import payscore.idempotency.Claim;
 import payscore.idempotency.Finish;
@@ -16,6 +17,7 @@ import payscore.merchant.Merchant;
 import payscore.merchant.MerchantSecretException;
 import payscore.merchant.MerchantSource;
 import payscore.request.PendingMessage;
+import payscore.request.ResolutionRequest;
 import payscore.wechatpay.SendOutcome;
 import software.amazon.awssdk.core.exception.SdkException;
 
@@ -27,6 +29,8 @@ import software.amazon.awssdk.core.exception.SdkException;
 public final class PendingMessageService {
   /** Lease beyond the invocation's end, for clock differences between instances and DynamoDB. */
   static final Duration LEASE_SKEW = Duration.ofSeconds(2);
+  /** Kept back from the invocation for answering once the outcome is written. */
+  static final Duration RETURN_RESERVE = Duration.ofMillis(300);
 
   private final IdempotencyStore store;
   private final MerchantSource merchants;
@@ -34,6 +38,7 @@ public final class PendingMessageService {
   private final Duration recordLifetime;
   private final Duration finishReserve;
   private final Supplier<String> leaseTokens;
+  private final Consumer<Duration> pause;
 
   /**
    * @param recordLifetime how long a record is kept (the TTL); at least 30 days
@@ -42,6 +47,13 @@ public final class PendingMessageService {
    */
   public PendingMessageService(IdempotencyStore store, MerchantSource merchants, Clock clock, Duration recordLifetime,
       Duration finishReserve, Supplier<String> leaseTokens) {
+    this(store, merchants, clock, recordLifetime, finishReserve, leaseTokens, PendingMessageService::sleep);
+  }
+
+  /** @param pause waits between retries of a record write; tests pass one that steps their clock */
+  public PendingMessageService(IdempotencyStore store, MerchantSource merchants, Clock clock, Duration recordLifetime,
+      Duration finishReserve, Supplier<String> leaseTokens, Consumer<Duration> pause) {
+    this.pause = Objects.requireNonNull(pause, "pause");
     this.store = Objects.requireNonNull(store, "store");
     this.merchants = Objects.requireNonNull(merchants, "merchants");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -71,18 +83,28 @@ public final class PendingMessageService {
     try {
       merchant = merchants.current();
     } catch (MerchantSecretException e) {
-      return new SendResult.InternalError(e.getMessage());
+      return e.unavailable() ? new SendResult.DependencyUnavailable(e.getMessage())
+          : new SendResult.InternalError(e.getMessage());
     }
     String key = key(merchant.mchid(), message.subMchid(), message.outOrderNo());
     byte[] body = message.canonicalBody();
     String hash = PendingMessage.hashOf(body);
+    Instant sendDeadline = invocationEnd.minus(finishReserve);
+    // Invariant 7: nothing is claimed or sent unless a 204 could be verified (platform certificates).
+    if (!merchant.wechatpay().ready(sendDeadline)) {
+      return new SendResult.UpstreamError(new SendOutcome.NotProcessed(0, "CERTIFICATES_UNAVAILABLE",
+          "the WeChat Pay platform certificates could not be loaded; nothing was sent", null));
+    }
     Instant now = clock.instant();
+    String token = leaseTokens.get();
     Claim claim;
     try {
-      claim = store.claim(key, hash, leaseTokens.get(), now, invocationEnd.plus(LEASE_SKEW),
+      claim = store.claim(key, hash, token, now, invocationEnd.plus(LEASE_SKEW),
           now.plus(recordLifetime).getEpochSecond());
     } catch (SdkException e) {
-      return dependencyFailure("claim the order in DynamoDB", e);
+      abandon(key, token);
+      return new SendResult.DependencyUnavailable("could not claim the order in DynamoDB ("
+          + e.getClass().getSimpleName() + "); nothing was sent");
     }
     Claim.Granted granted;
     switch (claim) {
@@ -92,7 +114,6 @@ public final class PendingMessageService {
       case Claim.Granted won -> granted = won;
     }
 
-    Instant sendDeadline = invocationEnd.minus(finishReserve);
     SendOutcome outcome = merchant.wechatpay().sendPendingMessage(message.subMchid(), message.outOrderNo(), body,
         sendDeadline);
     if (outcome instanceof SendOutcome.NotProcessed && outcome.status() == 401) {
@@ -101,12 +122,40 @@ public final class PendingMessageService {
         outcome = reread.wechatpay().sendPendingMessage(message.subMchid(), message.outOrderNo(), body, sendDeadline);
       }
     }
-    return finish(key, hash, granted, outcome);
+    return finish(key, hash, granted, outcome, invocationEnd.minus(RETURN_RESERVE));
   }
 
   /** The record of an order, for the status query; {@code subMchid} is null for a direct merchant's order. */
   public Optional<IdempotencyRecord> find(String subMchid, String outOrderNo) {
     return store.find(key(merchants.current().mchid(), subMchid, outOrderNo));
+  }
+
+  /**
+   * Settles an order whose outcome is unknown, as an operator decided after checking with WeChat.
+   *
+   * @param resolvedBy the caller's IAM identity, {@code "unknown"} where there is none
+   */
+  public ResolveResult resolve(String subMchid, ResolutionRequest request, String resolvedBy, Instant invocationEnd) {
+    Merchant merchant;
+    try {
+      merchant = merchants.current();
+    } catch (MerchantSecretException e) {
+      return new ResolveResult.Unavailable(e.getMessage());
+    }
+    String key = key(merchant.mchid(), subMchid, request.outOrderNo());
+    Instant now = clock.instant();
+    IdempotencyRecord.Resolution resolution =
+        new IdempotencyRecord.Resolution(request.sent(), request.reason(), now, resolvedBy);
+    try {
+      IdempotencyStore.Settlement settlement =
+          retried(() -> store.resolve(key, resolution, now), invocationEnd.minus(RETURN_RESERVE));
+      if (settlement.applied()) return new ResolveResult.Resolved(settlement.record());
+      return settlement.record() == null ? new ResolveResult.NotFound()
+          : new ResolveResult.NotResolvable(settlement.record());
+    } catch (SdkException e) {
+      return new ResolveResult.Unavailable("could not write the resolution to DynamoDB ("
+          + e.getClass().getSimpleName() + ")");
+    }
   }
 
   private Merchant rereadAfterSignError(Merchant refused) {
@@ -117,63 +166,107 @@ public final class PendingMessageService {
     }
   }
 
-  private SendResult finish(String key, String hash, Claim.Granted claim, SendOutcome outcome) {
+  private SendResult finish(String key, String hash, Claim.Granted claim, SendOutcome outcome, Instant writeBy) {
     boolean maybeSentBefore = claim.mayHaveBeenSentBefore();
     LastError error = new LastError(outcome.status(), outcome.code(), outcome.message());
-    Instant now = clock.instant();
     try {
       return switch (outcome) {
-        case SendOutcome.Accepted accepted -> store.finish(key, hash, claim.token(), Finish.sent(accepted.requestId()), now)
-            .<SendResult>map(record -> new SendResult.Sent(record, false))
-            .orElseGet(() -> new SendResult.InternalError("WeChat took the message but the record had already "
-                + "ended in another state; check order " + key));
+        // WeChat has the message: the SENT record is written with retries until the deadline.
+        case SendOutcome.Accepted accepted -> {
+          try {
+            yield retried(() -> store.finish(key, hash, claim.token(), Finish.sent(accepted.requestId()),
+                clock.instant()), writeBy)
+                .<SendResult>map(record -> new SendResult.Sent(record, false))
+                .orElseGet(() -> new SendResult.SentUnrecorded(accepted.requestId(), clock.instant()));
+          } catch (SdkException e) {
+            yield new SendResult.SentUnrecorded(accepted.requestId(), clock.instant());
+          }
+        }
         // An earlier attempt may have been taken; WeChat's refusal of the retry may mean exactly that.
         case SendOutcome.Rejected rejected when maybeSentBefore ->
-            store.finish(key, hash, claim.token(), Finish.outcomeUnknown(rejected.requestId(), error), now)
+            retried(() -> store.finish(key, hash, claim.token(), Finish.outcomeUnknown(rejected.requestId(), error),
+                clock.instant()), writeBy)
                 .<SendResult>map(SendResult.OutcomeUnknown::new)
                 .orElseGet(() -> new SendResult.UpstreamError(rejected));
         case SendOutcome.Rejected rejected -> {
-          store.finish(key, hash, claim.token(), Finish.rejected(rejected.requestId(), error), now);
+          retried(() -> store.finish(key, hash, claim.token(), Finish.rejected(rejected.requestId(), error),
+              clock.instant()), writeBy);
           yield new SendResult.Rejected(rejected);
         }
         case SendOutcome.NotProcessed notProcessed -> {
-          notSentThisTime(key, hash, claim, outcome, error, now);
+          notSentThisTime(key, hash, claim, outcome, error, writeBy);
           yield notProcessed.status() == 401
               ? new SendResult.InternalError("WeChat Pay refused the request signature (401 " + notProcessed.code()
                   + ") after the merchant secret was re-read: check merchant_serial_no and merchant_private_key")
               : new SendResult.UpstreamError(notProcessed);
         }
         case SendOutcome.DeadlinePassed deadlinePassed -> {
-          notSentThisTime(key, hash, claim, outcome, error, now);
+          notSentThisTime(key, hash, claim, outcome, error, writeBy);
           yield new SendResult.UpstreamTimeout(deadlinePassed);
         }
         case SendOutcome.TimedOut timedOut -> {
-          store.finish(key, hash, claim.token(), Finish.unknown(null, error), now);
+          retried(() -> store.finish(key, hash, claim.token(), Finish.unknown(null, error), clock.instant()), writeBy);
           yield new SendResult.UpstreamTimeout(timedOut);
         }
         case SendOutcome.Uncertain uncertain -> {
-          store.finish(key, hash, claim.token(), Finish.unknown(uncertain.requestId(), error), now);
+          retried(() -> store.finish(key, hash, claim.token(), Finish.unknown(uncertain.requestId(), error),
+              clock.instant()), writeBy);
           yield new SendResult.UpstreamError(uncertain);
         }
       };
     } catch (SdkException e) {
-      // The outcome could not be recorded. The claim's lease runs out and the next request takes
-      // the order over as "may have reached WeChat", so nothing is sent twice by accident.
-      if (outcome instanceof SendOutcome.Accepted) {
-        return new SendResult.InternalError("WeChat took the message but DynamoDB could not record it ("
-            + e.getClass().getSimpleName() + "); a retry of the same request will end OUTCOME_UNKNOWN");
-      }
-      return dependencyFailure("record the outcome in DynamoDB", e);
+      // The outcome could not be recorded even with retries. The claim's lease runs out and the next
+      // request takes the order over as "may have reached WeChat", so nothing is sent twice by accident.
+      return new SendResult.InternalError("could not record the outcome in DynamoDB (" + e.getClass().getSimpleName()
+          + ")");
     }
   }
 
   /** Nothing reached WeChat this time; what earlier attempts may have done still stands. */
   private void notSentThisTime(String key, String hash, Claim.Granted claim, SendOutcome outcome, LastError error,
-      Instant now) {
+      Instant writeBy) {
     if (claim.mayHaveBeenSentBefore()) {
-      store.finish(key, hash, claim.token(), Finish.unknown(outcome.requestId(), error), now);
+      retried(() -> store.finish(key, hash, claim.token(), Finish.unknown(outcome.requestId(), error),
+          clock.instant()), writeBy);
     } else {
-      store.release(key, claim.token());
+      retried(() -> store.release(key, claim.token()), writeBy);
+    }
+  }
+
+  /**
+   * A write retried on AWS failures until {@code until}: each write here is conditional on this
+   * request's lease token, so a retry of a write that was applied but whose answer was lost meets
+   * its own write and changes nothing more.
+   */
+  private <T> T retried(Supplier<T> write, Instant until) {
+    long backoffMillis = 50;
+    while (true) {
+      try {
+        return write.get();
+      } catch (SdkException e) {
+        Instant next = clock.instant().plusMillis(backoffMillis);
+        if (!next.isBefore(until)) throw e;
+        pause.accept(Duration.ofMillis(backoffMillis));
+        backoffMillis = Math.min(backoffMillis * 2, 800);
+      }
+    }
+  }
+
+  private static void sleep(Duration pause) {
+    try {
+      Thread.sleep(pause.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting to retry a record write", e);
+    }
+  }
+
+  /** A claim whose answer never came may still have been applied: give it back if it was. */
+  private void abandon(String key, String token) {
+    try {
+      store.release(key, token);
+    } catch (SdkException e) {
+      // The claim, if applied, ends with its lease; it counts as "may have reached WeChat" then.
     }
   }
 
@@ -192,7 +285,4 @@ public final class PendingMessageService {
     return new SendResult.InternalError("the idempotency record is in an unexpected state: " + record.state());
   }
 
-  private static SendResult dependencyFailure(String what, SdkException e) {
-    return new SendResult.InternalError("could not " + what + " (" + e.getClass().getSimpleName() + ")");
-  }
 }

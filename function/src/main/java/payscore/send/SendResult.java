@@ -1,5 +1,6 @@
 package payscore.send;
 
+import java.time.Instant;
 import payscore.idempotency.IdempotencyRecord;
 import payscore.wechatpay.SendOutcome;
 
@@ -7,6 +8,12 @@ import payscore.wechatpay.SendOutcome;
 public sealed interface SendResult {
   /** WeChat took the message, now or earlier ({@code replayed}). */
   record Sent(IdempotencyRecord record, boolean replayed) implements SendResult {}
+
+  /**
+   * WeChat took the message (a verified 204) but its {@code SENT} record could not be written, even
+   * with retries until the deadline: the caller is told it was sent, and an operator is alerted.
+   */
+  record SentUnrecorded(String wechatpayRequestId, Instant sentAt) implements SendResult {}
 
   /** Another send for this order is under way; try again after {@code retryAfterSeconds}. */
   record InProgress(long retryAfterSeconds) implements SendResult {}
@@ -25,6 +32,9 @@ public sealed interface SendResult {
 
   /** WeChat did not answer in time. */
   record UpstreamTimeout(SendOutcome outcome) implements SendResult {}
+
+  /** DynamoDB or Secrets Manager failed before anything was sent; the same request may be retried. */
+  record DependencyUnavailable(String message) implements SendResult {}
 
   /** Configuration or a dependency failed; {@code message} names the cause, never a secret. */
   record InternalError(String message) implements SendResult {}

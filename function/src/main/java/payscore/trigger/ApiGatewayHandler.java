@@ -14,6 +14,7 @@ import payscore.request.FieldError;
 import payscore.request.InvalidRequestException;
 import payscore.request.PendingMessage;
 import payscore.request.PendingMessageReader;
+import payscore.request.ResolutionRequest;
 import payscore.send.Outcome;
 import payscore.send.PendingMessageService;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -39,6 +40,9 @@ public final class ApiGatewayHandler implements EventHandler {
   @Override
   public ObjectNode handle(JsonNode event, Instant invocationEnd) {
     ApiRequest request = ApiRequest.from(event == null ? JsonTrees.object() : event);
+    if (request.resolution()) {
+      return request.method().equals("POST") ? resolve(request, invocationEnd) : HttpAnswers.methodNotAllowed();
+    }
     return switch (request.method()) {
       case "POST" -> send(request, invocationEnd);
       case "GET" -> status(request.subMchid(), request.outOrderNo());
@@ -70,12 +74,31 @@ public final class ApiGatewayHandler implements EventHandler {
       outcome = Outcome.invalid(e.errors());
     }
     log.outcome(OutcomeLines.entry("api", request.outOrderNo(), subMchid, null,
-        outcome.success() ? outcome.kind().name() : outcome.code(), outcome.code(), outcome,
+        outcome.logResult(), outcome.code(), outcome,
         Duration.between(started, clock.instant()).toMillis()));
     return HttpAnswers.of(request.outOrderNo(), outcome);
   }
 
   /** {@code subMchid} from the query string: present for a service provider's sub-merchant order. */
+  /** An operator settles an order whose outcome is unknown; see the README's runbook. */
+  private ObjectNode resolve(ApiRequest request, Instant invocationEnd) {
+    Instant started = clock.instant();
+    Outcome outcome;
+    try {
+      ResolutionRequest resolution = reader.readResolution(request.outOrderNo(), request.body());
+      List<FieldError> errors = PendingMessageReader.checkSubMchid(request.subMchid());
+      outcome = errors.isEmpty()
+          ? Outcome.of(service.resolve(request.subMchid(), resolution, request.callerArn(), invocationEnd))
+          : Outcome.invalid(errors);
+    } catch (InvalidRequestException e) {
+      outcome = Outcome.invalid(e.errors());
+    }
+    log.outcome(OutcomeLines.entry("api", request.outOrderNo(), request.subMchid(), null,
+        outcome.logResult(), outcome.code(), outcome,
+        Duration.between(started, clock.instant()).toMillis()));
+    return HttpAnswers.of(request.outOrderNo(), outcome);
+  }
+
   private ObjectNode status(String subMchid, String outOrderNo) {
     List<FieldError> errors = new java.util.ArrayList<>(PendingMessageReader.checkOrderNo(outOrderNo));
     errors.addAll(PendingMessageReader.checkSubMchid(subMchid));

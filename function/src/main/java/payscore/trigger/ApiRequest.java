@@ -12,20 +12,28 @@ import java.util.regex.Pattern;
  * The parts of an API Gateway event this function uses, from either payload: HTTP API (2.0,
  * {@code requestContext.http.method}) or REST API (1.0, {@code httpMethod}).
  */
-record ApiRequest(String method, String outOrderNo, String subMchid, byte[] body, boolean payloadV2) {
-  private static final Pattern ROUTE = Pattern.compile("(?:/[^/]+)?/service-orders/([^/]+)/pending-message/?");
+record ApiRequest(String method, String outOrderNo, String subMchid, byte[] body, boolean resolution,
+    String callerArn) {
+  private static final Pattern ROUTE =
+      Pattern.compile("(?:/[^/]+)?/service-orders/([^/]+)/pending-message(/resolution)?/?");
 
   static ApiRequest from(JsonNode event) {
     boolean v2 = "2.0".equals(event.path("version").asText(null));
     String method = v2 ? event.path("requestContext").path("http").path("method").asText(null)
         : event.path("httpMethod").asText(null);
+    // REST APIs pass the path parameter percent-encoded (%7C for |); it is decoded once here.
     String orderNo = event.path("pathParameters").path("out_order_no").asText(null);
-    if (orderNo == null) {
-      // A proxy route without path parameters: take it from the path (a REST stage may lead it).
-      String path = v2 ? event.path("rawPath").asText("") : event.path("path").asText("");
-      Matcher route = ROUTE.matcher(path);
-      if (route.matches()) orderNo = decode(route.group(1));
-    }
+    if (orderNo != null) orderNo = decode(orderNo);
+    String path = v2 ? event.path("rawPath").asText("") : event.path("path").asText("");
+    Matcher route = ROUTE.matcher(path);
+    boolean onRoute = route.matches();
+    // A proxy route without path parameters: take it from the path (a REST stage may lead it).
+    if (orderNo == null && onRoute) orderNo = decode(route.group(1));
+    String template = v2 ? event.path("routeKey").asText("") : event.path("resource").asText("");
+    boolean resolution = (onRoute && route.group(2) != null) || template.endsWith("/resolution");
+    JsonNode context = event.path("requestContext");
+    String callerArn = v2 ? context.path("authorizer").path("iam").path("userArn").asText(null)
+        : context.path("identity").path("userArn").asText(null);
     JsonNode bodyNode = event.get("body");
     byte[] body = null;
     if (bodyNode != null && bodyNode.isTextual()) {
@@ -35,7 +43,7 @@ record ApiRequest(String method, String outOrderNo, String subMchid, byte[] body
     // Both payloads carry decoded query parameters here; a repeated one keeps its last value in 1.0.
     String subMchid = event.path("queryStringParameters").path("sub_mchid").asText(null);
     return new ApiRequest(method == null ? "" : method.toUpperCase(java.util.Locale.ROOT), orderNo, subMchid, body,
-        v2);
+        resolution, callerArn == null || callerArn.isBlank() ? "unknown" : callerArn);
   }
 
   private static byte[] decodeBase64(String text) {

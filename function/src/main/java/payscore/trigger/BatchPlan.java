@@ -23,11 +23,11 @@ import payscore.request.PendingMessageReader;
  */
 record BatchPlan(List<String> ids, Map<String, List<Queued>> byOrder, List<Invalid> invalid) {
 
-  /** A valid message. */
-  record Queued(String id, String body, PendingMessage message) {}
+  /** A valid message; {@code attributes} are its SQS message attributes, kept when it is parked. */
+  record Queued(String id, String body, JsonNode attributes, PendingMessage message) {}
 
   /** A message that breaks the rules; {@code outOrderNo} is what its body says, if it says anything usable. */
-  record Invalid(String id, String body, String outOrderNo, List<FieldError> errors) {}
+  record Invalid(String id, String body, JsonNode attributes, String outOrderNo, List<FieldError> errors) {}
 
   static BatchPlan read(JsonNode event, PendingMessageReader reader) {
     List<String> ids = new ArrayList<>();
@@ -36,14 +36,15 @@ record BatchPlan(List<String> ids, Map<String, List<Queued>> byOrder, List<Inval
     for (JsonNode record : event.path("Records")) {
       String id = record.path("messageId").asText();
       String body = record.path("body").asText("");
+      JsonNode attributes = record.path("messageAttributes");
       ids.add(id);
       try {
         PendingMessage message = reader.readQueued(body.getBytes(UTF_8));
         // One order per (sub-merchant, order number): two sub-merchants may use the same number.
         String order = message.subMchid() == null ? message.outOrderNo() : message.subMchid() + "#" + message.outOrderNo();
-        byOrder.computeIfAbsent(order, key -> new ArrayList<>()).add(new Queued(id, body, message));
+        byOrder.computeIfAbsent(order, key -> new ArrayList<>()).add(new Queued(id, body, attributes, message));
       } catch (InvalidRequestException e) {
-        invalid.add(new Invalid(id, body, orderNoOf(body), e.errors()));
+        invalid.add(new Invalid(id, body, attributes, orderNoOf(body), e.errors()));
       }
     }
     return new BatchPlan(List.copyOf(ids), byOrder, List.copyOf(invalid));

@@ -1,8 +1,11 @@
 package payscore.trigger;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
 import payscore.observe.OutcomeLog;
+import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
@@ -14,6 +17,9 @@ import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
  */
 public final class DeadLetterQueue {
   private static final int MAX_MESSAGE_CODE_POINTS = 1000;
+  private static final int MAX_ATTRIBUTES = 10;
+  private static final java.util.Set<String> OWN = java.util.Set.of("error_code", "error_message", "source_message_id");
+  private static final int OWN_ATTRIBUTES = OWN.size();
 
   private final Supplier<SqsClient> sqs;
   private final String url;
@@ -33,16 +39,29 @@ public final class DeadLetterQueue {
     return url != null;
   }
 
-  /** Whether the message is now in the DLQ. */
-  boolean park(String messageId, String body, String code, String message) {
+  /**
+   * Whether the message is now in the DLQ.
+   *
+   * @param original the message's own attributes as the SQS event gives them; kept, since a redrive
+   *     must deliver the message as it was
+   */
+  boolean park(String messageId, String body, JsonNode original, String code, String message) {
+    Map<String, MessageAttributeValue> attributes = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonNode> attribute : original.properties()) {
+      // SQS takes at most 10 attributes a message; ours take three.
+      if (attributes.size() == MAX_ATTRIBUTES - OWN_ATTRIBUTES) break;
+      if (OWN.contains(attribute.getKey())) continue;
+      MessageAttributeValue value = fromEvent(attribute.getValue());
+      if (value != null) attributes.put(attribute.getKey(), value);
+    }
+    attributes.put("error_code", text(code));
+    attributes.put("error_message", text(attributeText(message, MAX_MESSAGE_CODE_POINTS)));
+    attributes.put("source_message_id", text(messageId));
     try {
       sqs.get().sendMessage(request -> request
           .queueUrl(url)
           .messageBody(body)
-          .messageAttributes(Map.of(
-              "error_code", text(code),
-              "error_message", text(attributeText(message, MAX_MESSAGE_CODE_POINTS)),
-              "source_message_id", text(messageId))));
+          .messageAttributes(attributes));
       return true;
     } catch (SdkException e) {
       log.problem("park_failed", "message " + messageId + " could not be parked in the DLQ ("
@@ -67,6 +86,24 @@ public final class DeadLetterQueue {
       i += Character.charCount(c);
     }
     return clean.toString();
+  }
+
+  /** An attribute as the SQS event gives it ({@code stringValue} or Base64 {@code binaryValue}, {@code dataType}). */
+  private static MessageAttributeValue fromEvent(JsonNode attribute) {
+    String type = attribute.path("dataType").asText(null);
+    if (type == null) return null;
+    if (attribute.hasNonNull("stringValue")) {
+      return MessageAttributeValue.builder().dataType(type).stringValue(attribute.get("stringValue").asText()).build();
+    }
+    if (attribute.hasNonNull("binaryValue")) {
+      try {
+        byte[] bytes = java.util.Base64.getDecoder().decode(attribute.get("binaryValue").asText());
+        return MessageAttributeValue.builder().dataType(type).binaryValue(SdkBytes.fromByteArray(bytes)).build();
+      } catch (IllegalArgumentException e) {
+        return null;
+      }
+    }
+    return null;
   }
 
   private static MessageAttributeValue text(String value) {

@@ -26,8 +26,18 @@ final class HttpAnswers {
         body.put("wechatpay_request_id", record.wechatpayRequestId());
         body.put("replayed", outcome.kind() == Outcome.Kind.REPLAYED);
       }
+      case SENT_UNRECORDED -> {
+        // WeChat has the message; its record could not be written (an operator is alerted).
+        body.put("out_order_no", outOrderNo);
+        body.put("state", "SENT");
+        body.putNull("sent_at");
+        body.put("wechatpay_request_id", outcome.wechatpay().requestId());
+        body.put("replayed", false);
+        body.put("recorded", false);
+      }
       case STATE -> body.put("state", outcome.record().state().name());
       case RECORD -> body.set("record", record(outOrderNo, outcome.record()));
+      case RECORD_ONLY -> body.setAll(record(outOrderNo, outcome.record()));
       case WECHATPAY -> body.set("wechatpay", wechatpay(outcome.wechatpay()));
       case ERRORS -> {
         var list = body.putArray("errors");
@@ -51,7 +61,7 @@ final class HttpAnswers {
 
   static ObjectNode methodNotAllowed() {
     return answer(405, JSON.objectNode().put("code", "METHOD_NOT_ALLOWED")
-        .put("message", "use POST to send or GET to read the record"), null);
+        .put("message", "use POST to send or settle, GET to read the record"), null);
   }
 
   private static ObjectNode answer(int status, ObjectNode body, Long retryAfterSeconds) {
@@ -84,6 +94,12 @@ final class HttpAnswers {
     body.put("created_at", text(record.createdAt()));
     body.put("updated_at", text(record.updatedAt()));
     body.put("sent_at", text(record.sentAt()));
+    if (record.resolution() != null) {
+      body.put("resolution", record.resolution().name());
+      body.put("resolution_reason", record.resolution().reason());
+      body.put("resolved_at", text(record.resolution().resolvedAt()));
+      body.put("resolved_by", record.resolution().resolvedBy());
+    }
     return body;
   }
 

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import payscore.json.JsonTrees;
 import payscore.observe.OutcomeLog;
 import payscore.request.PendingMessageReader;
@@ -57,16 +58,20 @@ public final class SqsHandler implements EventHandler {
       return response(plan.ids(), Map.of());
     }
     Map<String, Ending> endings = new HashMap<>();
+    // Closed once this call returns: work still running then starts no send and parks nothing,
+    // since SQS delivers its messages again.
+    AtomicBoolean open = new AtomicBoolean(true);
     for (BatchPlan.Invalid invalid : plan.invalid()) {
       Instant started = clock.instant();
-      Ending ending = end(invalid.id(), invalid.body(), Outcome.invalid(invalid.errors()));
+      Ending ending = end(invalid.id(), invalid.body(), invalid.attributes(), Outcome.invalid(invalid.errors()), open);
       endings.put(invalid.id(), ending);
       log(invalid.id(), invalid.outOrderNo(), null, ending, started);
     }
     Map<String, Callable<Map<String, Ending>>> work = new LinkedHashMap<>();
-    plan.byOrder().forEach((order, messages) -> work.put(order, () -> runOrder(messages, invocationEnd)));
+    plan.byOrder().forEach((order, messages) -> work.put(order, () -> runOrder(messages, invocationEnd, open)));
     orders.run(work, invocationEnd.minus(RETURN_RESERVE), (order, why) -> log.problem("order_unfinished",
         "order " + order + " did not finish in the invocation (" + why + ")")).values().forEach(endings::putAll);
+    open.set(false);
     return response(plan.ids(), endings);
   }
 
@@ -78,10 +83,11 @@ public final class SqsHandler implements EventHandler {
   }
 
   /** One order's messages, in batch order; a repeat of an earlier message shares its end. */
-  private Map<String, Ending> runOrder(List<BatchPlan.Queued> messages, Instant invocationEnd) {
+  private Map<String, Ending> runOrder(List<BatchPlan.Queued> messages, Instant invocationEnd, AtomicBoolean open) {
     Map<String, Ending> byId = new HashMap<>();
     Map<String, Ending> byHash = new HashMap<>();
     for (BatchPlan.Queued queued : messages) {
+      if (!open.get()) break;
       Instant started = clock.instant();
       String hash = queued.message().payloadHash();
       Ending first = byHash.get(hash);
@@ -89,10 +95,11 @@ public final class SqsHandler implements EventHandler {
       if (first != null) {
         // The DLQ holds messages, not orders: a repeat of a parked message is parked too.
         ending = first.disposition == Disposition.PARK
-            ? end(queued.id(), queued.body(), first.outcome.asRepeat())
+            ? end(queued.id(), queued.body(), queued.attributes(), first.outcome.asRepeat(), open)
             : new Ending(first.outcome.asRepeat(), first.disposition);
       } else {
-        ending = end(queued.id(), queued.body(), Outcome.of(service.send(queued.message(), invocationEnd)));
+        ending = end(queued.id(), queued.body(), queued.attributes(),
+            Outcome.of(service.send(queued.message(), invocationEnd)), open);
         byHash.put(hash, ending);
       }
       byId.put(queued.id(), ending);
@@ -101,15 +108,15 @@ public final class SqsHandler implements EventHandler {
     return byId;
   }
 
-  private Ending end(String id, String body, Outcome outcome) {
+  private Ending end(String id, String body, JsonNode attributes, Outcome outcome, AtomicBoolean open) {
     if (outcome.disposition() != Disposition.PARK) return new Ending(outcome, outcome.disposition());
-    boolean parked = deadLetters.park(id, body, outcome.code(), outcome.message());
+    boolean parked = open.get() && deadLetters.park(id, body, attributes, outcome.code(), outcome.message());
     return new Ending(outcome, parked ? Disposition.PARK : Disposition.RETRY);
   }
 
   private void log(String id, String outOrderNo, String subMchid, Ending ending, Instant started) {
     String result = switch (ending.disposition) {
-      case ACK -> ending.outcome.kind().name();
+      case ACK -> ending.outcome.logResult();
       case PARK -> "PARKED";
       case RETRY -> "RETRY";
     };

@@ -26,8 +26,8 @@ import payscore.json.JsonTrees;
 /**
  * Platform-certificate mode: the certificates from {@code GET /v3/certificates}, decrypted with
  * the APIv3 key (AEAD_AES_256_GCM), cached, refreshed after {@code refreshInterval}, and looked up
- * by serial. An unknown serial triggers an early refresh, at most once a minute, because WeChat
- * starts signing with a new certificate before merchants have it.
+ * by serial. They are loaded before a message is claimed and sent ({@link #load}), never while an
+ * answer is being verified.
  */
 public final class PlatformCertificates implements VerificationKeys {
   static final String PATH = "/v3/certificates";
@@ -42,12 +42,26 @@ public final class PlatformCertificates implements VerificationKeys {
   private volatile Map<String, X509Certificate> bySerial = Map.of();
   private volatile Instant fetchedAt = Instant.MIN;
   private Instant lastAttempt = Instant.MIN;
+  private volatile boolean unknownSerialSeen;
+  private final boolean required;
 
   /**
    * @param transport the merchant's, shared with its {@link WeChatPayClient}; the download itself
    *     is signed by a platform certificate and checked against the certificates it carries
    */
   public PlatformCertificates(SignedTransport transport, String apiV3Key, Duration refreshInterval, Clock clock) {
+    this(transport, apiV3Key, refreshInterval, clock, true);
+  }
+
+  /**
+   * @param required whether answers can only be verified with these certificates (platform-certificate
+   *     mode alone). When a WeChat Pay public key is configured too (the migration), WeChat signs with
+   *     that key, which the request names: the list is then loaded only once an answer came signed with
+   *     a certificate, and a new merchant's {@code 404} for the list is never asked for again and again.
+   */
+  public PlatformCertificates(SignedTransport transport, String apiV3Key, Duration refreshInterval, Clock clock,
+      boolean required) {
+    this.required = required;
     byte[] key = Objects.requireNonNull(apiV3Key, "apiV3Key").getBytes(UTF_8);
     if (key.length != 32) throw new KeyFormatException("apiv3_key must be 32 ASCII characters");
     this.transport = Objects.requireNonNull(transport, "transport");
@@ -67,16 +81,19 @@ public final class PlatformCertificates implements VerificationKeys {
         refreshInterval, clock);
   }
 
+  /**
+   * The certificate with this serial, from the list already held: a lookup never downloads, so
+   * verifying an answer never waits on WeChat. An unknown serial asks the next {@link #load} to
+   * refresh early, since WeChat starts signing with a new certificate before merchants have it.
+   */
   @Override
   public PublicKey forSerial(String serial) {
     Instant now = clock.instant();
     X509Certificate certificate = bySerial.get(serial);
-    boolean stale = fetchedAt.plus(refreshInterval).isBefore(now);
-    if (certificate == null || stale) {
-      refresh(now, certificate == null);
-      certificate = bySerial.get(serial);
+    if (certificate == null) {
+      unknownSerialSeen = true;
+      return null;
     }
-    if (certificate == null) return null;
     try {
       certificate.checkValidity(Date.from(now));
     } catch (CertificateException e) {
@@ -85,26 +102,46 @@ public final class PlatformCertificates implements VerificationKeys {
     return certificate.getPublicKey();
   }
 
+  /**
+   * Makes sure a list is held before anything is sent (the contract's invariant 7): downloads it
+   * when none is held, when it is older than the refresh interval, or when an unknown serial was
+   * seen (then at most once a minute). A failed download keeps the list held and is tried again by
+   * the next call, so one failure never blinds verification for long. Waits no later than
+   * {@code deadline}.
+   *
+   * @return whether a list is held
+   */
+  @Override
+  public boolean load(Instant deadline) {
+    Instant now = clock.instant();
+    boolean early = unknownSerialSeen && !lastAttempt.plus(MIN_REFRESH_GAP).isAfter(now);
+    if (!required && bySerial.isEmpty() && !early) return false; // not needed until a certificate signs
+    boolean empty = bySerial.isEmpty();
+    boolean stale = fetchedAt.plus(refreshInterval).isBefore(now);
+    if ((empty && required) || stale || early) refresh(now, deadline);
+    return !bySerial.isEmpty();
+  }
+
   /** How many certificates are held now; for tests and logs. */
   public int size() {
     return bySerial.size();
   }
 
-  private synchronized void refresh(Instant now, boolean unknownSerial) {
-    boolean stale = fetchedAt.plus(refreshInterval).isBefore(now);
-    if (!stale && !unknownSerial) return; // another thread refreshed meanwhile
-    if (lastAttempt.plus(MIN_REFRESH_GAP).isAfter(now)) return;
+  private synchronized void refresh(Instant now, Instant deadline) {
+    if (!bySerial.isEmpty() && lastAttempt.isAfter(now)) return; // another caller refreshed meanwhile
     lastAttempt = now;
-    Map<String, X509Certificate> downloaded = download(now);
+    Instant until = now.plus(requestTimeout).isBefore(deadline) ? now.plus(requestTimeout) : deadline;
+    Map<String, X509Certificate> downloaded = download(until);
     if (downloaded != null) {
       bySerial = downloaded;
       fetchedAt = now;
+      unknownSerialSeen = false;
     }
   }
 
   /** The decrypted, self-verified certificate list, or null (keeping the old list) on any failure. */
-  private Map<String, X509Certificate> download(Instant now) {
-    Exchange exchange = transport.send("GET", PATH, new byte[0], now.plus(requestTimeout));
+  private Map<String, X509Certificate> download(Instant deadline) {
+    Exchange exchange = transport.send("GET", PATH, new byte[0], deadline);
     if (!(exchange instanceof Exchange.Answered answered)) return null;
     HttpResponse<byte[]> response = answered.response();
     if (response.statusCode() != 200) return null;

@@ -30,6 +30,11 @@ public final class ResponseVerifier {
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
+  /** Loads the keys before a send; see {@link VerificationKeys#load}. */
+  public boolean load(java.time.Instant deadline) {
+    return keys.load(deadline);
+  }
+
   public Verification verify(HttpHeaders headers, byte[] body) {
     String timestamp = headers.firstValue("Wechatpay-Timestamp").orElse(null);
     String nonce = headers.firstValue("Wechatpay-Nonce").orElse(null);

@@ -12,6 +12,10 @@ import java.nio.channels.UnresolvedAddressException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.Objects;
 import javax.net.ssl.SSLHandshakeException;
 
@@ -89,27 +93,43 @@ public final class SignedTransport {
     } else {
       request.method(method, HttpRequest.BodyPublishers.noBody());
     }
+    Duration wait = remaining.compareTo(requestTimeout) < 0 ? remaining : requestTimeout;
+    // HttpRequest.timeout stops at the response headers; a body that stalls is cut off here, so
+    // the whole exchange ends by the deadline.
+    CompletableFuture<HttpResponse<byte[]>> exchange =
+        http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray());
     try {
-      HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+      HttpResponse<byte[]> response = exchange.get(wait.toMillis(), TimeUnit.MILLISECONDS);
       return new Exchange.Answered(response, host);
-    } catch (HttpConnectTimeoutException e) {
-      return new Exchange.NotSent(CONNECT_FAILED, "connect to " + host.getHost() + " timed out");
-    } catch (HttpTimeoutException e) {
-      return new Exchange.NoAnswer("no answer from " + host.getHost() + " within " + remainingMillis(remaining)
-          + " ms", true);
-    } catch (ConnectException | SSLHandshakeException e) {
-      return new Exchange.NotSent(CONNECT_FAILED, "could not connect to " + host.getHost() + " ("
-          + e.getClass().getSimpleName() + ")");
-    } catch (IOException e) {
-      if (e.getCause() instanceof UnresolvedAddressException) {
-        return new Exchange.NotSent(CONNECT_FAILED, "could not resolve " + host.getHost());
-      }
-      return new Exchange.NoAnswer("connection to " + host.getHost() + " failed after sending ("
-          + e.getClass().getSimpleName() + ")", false);
+    } catch (TimeoutException e) {
+      exchange.cancel(true);
+      return new Exchange.NoAnswer("no whole answer from " + host.getHost() + " within " + wait.toMillis() + " ms",
+          true);
+    } catch (ExecutionException e) {
+      return failed(host, e.getCause() == null ? e : e.getCause(), remaining);
     } catch (InterruptedException e) {
+      exchange.cancel(true);
       Thread.currentThread().interrupt();
       return new Exchange.NoAnswer("interrupted while waiting for " + host.getHost(), false);
     }
+  }
+
+  /** What a failed exchange means: refused before sending, or lost after. */
+  private Exchange failed(URI host, Throwable failure, Duration remaining) {
+    String name = host.getHost();
+    return switch (failure) {
+      case HttpConnectTimeoutException e -> new Exchange.NotSent(CONNECT_FAILED, "connect to " + name + " timed out");
+      case HttpTimeoutException e ->
+          new Exchange.NoAnswer("no answer from " + name + " within " + remainingMillis(remaining) + " ms", true);
+      case ConnectException e -> new Exchange.NotSent(CONNECT_FAILED, "could not connect to " + name + " ("
+          + (e.getCause() instanceof UnresolvedAddressException ? "unresolved" : e.getClass().getSimpleName()) + ")");
+      case SSLHandshakeException e -> new Exchange.NotSent(CONNECT_FAILED, "could not connect to " + name
+          + " (SSLHandshakeException)");
+      case IOException e when e.getCause() instanceof UnresolvedAddressException ->
+          new Exchange.NotSent(CONNECT_FAILED, "could not resolve " + name);
+      default -> new Exchange.NoAnswer("connection to " + name + " failed after sending ("
+          + failure.getClass().getSimpleName() + ")", false);
+    };
   }
 
   private long remainingMillis(Duration remaining) {

@@ -66,6 +66,15 @@ public final class WeChatPayClient {
     return pendingMessagePath(null, outOrderNo);
   }
 
+  /**
+   * Whether an answer can be verified, loading the platform certificates when that mode needs them
+   * (no later than {@code deadline}). Called before the order is claimed: when false, nothing may be
+   * sent, since a 204 could not be verified.
+   */
+  public boolean ready(Instant deadline) {
+    return verifier.load(deadline);
+  }
+
   /** A direct merchant's send: {@code sendPendingMessage(null, outOrderNo, body, deadline)}. */
   public SendOutcome sendPendingMessage(String outOrderNo, byte[] body, Instant deadline) {
     return sendPendingMessage(null, outOrderNo, body, deadline);

@@ -45,7 +45,8 @@ class LocalSandboxTest {
     assertTrue(printed.contains("Demo finished: every step as expected."), printed);
     assertTrue(printed.contains("\"replayed\":true"), printed);
     assertTrue(printed.contains("parked in the DLQ: error_code=INVALID_REQUEST"), printed);
-    assertTrue(printed.contains("DynamoDB record: pk=1900000001#1234323JKHDFE1243252 state=SENT"), printed);
+    assertTrue(printed.contains("DynamoDB record: pk=1900000001#1234323JKHDFE1243252 ") && printed.contains(" state=SENT "),
+        printed);
     assertTrue(printed.contains("ApiFunction log: "), "the function's own JVM logged: " + printed);
     assertTrue(printed.contains("QueueFunction log: "), printed);
     assertTrue(!printed.contains("\u001b"), "no escape codes");

@@ -4,6 +4,7 @@ import payscore.harness.KnownKeys;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -310,7 +311,10 @@ class WeChatPayClientTest {
     WeChatPayClient client = new WeChatPayClient(http, endpoints, signer(), null,
         new ResponseVerifier(certificates, clock), TIMEOUT, clock);
 
+    // As the service does: load what verifying needs before each send.
+    assertTrue(client.ready(inSeconds(5)), "the certificates load before anything is sent");
     SendOutcome first = client.sendPendingMessage("P1", BODY, inSeconds(5));
+    assertTrue(client.ready(inSeconds(5)));
     SendOutcome second = client.sendPendingMessage("P2", BODY, inSeconds(5));
 
     assertInstanceOf(SendOutcome.Accepted.class, first);
@@ -336,6 +340,7 @@ class WeChatPayClientTest {
         new WeChatPayPublicKey(PUBLIC_KEY_ID, WECHATPAY_KEY.getPublic()),
         new PlatformCertificates(http, endpoints, signer(), null, APIV3_KEY, TIMEOUT, Duration.ofHours(1), clock)));
     ResponseVerifier verifier = new ResponseVerifier(keys, clock);
+    assertTrue(verifier.load(inSeconds(5)));
 
     SendOutcome withPublicKeyHeader = new WeChatPayClient(http, endpoints, signer(), PUBLIC_KEY_ID, verifier, TIMEOUT,
         clock).sendPendingMessage("M1", BODY, inSeconds(5));
@@ -353,6 +358,7 @@ class WeChatPayClientTest {
     WeChatPayClient client = new WeChatPayClient(http, new WeChatPayEndpoints(wechat.baseUrl(), null), signer(), null,
         new ResponseVerifier(certificates, clock), TIMEOUT, clock);
 
+    assertFalse(client.ready(inSeconds(5)), "no certificates: not ready, so the service sends nothing");
     SendOutcome outcome = client.sendPendingMessage("N1", BODY, inSeconds(5));
 
     assertEquals("UNVERIFIED_RESPONSE", assertInstanceOf(SendOutcome.Uncertain.class, outcome).code());
