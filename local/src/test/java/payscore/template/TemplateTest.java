@@ -233,7 +233,7 @@ class TemplateTest {
   }
 
   @Test
-  void apiFunctionServesPostAndGetOfTheContractsPendingMessagePath() {
+  void apiFunctionServesTheContractsThreeRoutes() {
     // given the routes each function serves
     Map<String, Set<String>> routes = new HashMap<>();
     for (HttpEvent event : httpEvents()) {
@@ -241,11 +241,12 @@ class TemplateTest {
           event.properties().path("Method").asText().toUpperCase() + " " + event.properties().path("Path").asText());
     }
 
-    // then the API handler serves both of the contract's routes
+    // then the API handler serves the contract's routes; the resolution route is one of its own, so
+    // that IAM can grant it to operators alone
     String apiFunction = functions().filter(f -> handlerClass(f).equals("payscore.ApiFunction"))
         .findFirst().orElseThrow(() -> new AssertionError("no function runs ApiGatewayHandler"));
-    assertEquals(Set.of("POST " + PENDING_MESSAGE_PATH, "GET " + PENDING_MESSAGE_PATH), routes.get(apiFunction),
-        apiFunction + " routes");
+    assertEquals(Set.of("POST " + PENDING_MESSAGE_PATH, "GET " + PENDING_MESSAGE_PATH,
+        "POST " + PENDING_MESSAGE_PATH + "/resolution"), routes.get(apiFunction), apiFunction + " routes");
   }
 
   // ---------------------------------------------------------------- IAM
