@@ -192,13 +192,26 @@ public final class FunctionHarness implements AutoCloseable {
   }
 
   public Optional<Map<String, AttributeValue>> record(String outOrderNo) {
-    Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(table).consistentRead(true)
-        .key(Map.of("pk", AttributeValue.fromS(MCHID + "#" + outOrderNo)))).item();
-    return item == null || item.isEmpty() ? Optional.empty() : Optional.of(item);
+    return item(MCHID + "#" + outOrderNo);
+  }
+
+  /** The record of a service provider's order for this sub-merchant (key {@code <mchid>#<sub_mchid>#<out_order_no>}). */
+  public Optional<Map<String, AttributeValue>> record(String subMchid, String outOrderNo) {
+    return item(MCHID + "#" + subMchid + "#" + outOrderNo);
   }
 
   public String state(String outOrderNo) {
     return record(outOrderNo).map(item -> item.get("state").s()).orElse(null);
+  }
+
+  public String state(String subMchid, String outOrderNo) {
+    return record(subMchid, outOrderNo).map(item -> item.get("state").s()).orElse(null);
+  }
+
+  private Optional<Map<String, AttributeValue>> item(String key) {
+    Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(table).consistentRead(true)
+        .key(Map.of("pk", AttributeValue.fromS(key)))).item();
+    return item == null || item.isEmpty() ? Optional.empty() : Optional.of(item);
   }
 
   /** Everything now in the DLQ, with its attributes (received, then made visible again). */

@@ -98,6 +98,28 @@ final class Demo {
     expect(parked.size() == 1 && parked.get(0).messageAttributes().get("error_code").stringValue()
         .equals("INVALID_REQUEST"), "the invalid message is parked with error_code INVALID_REQUEST");
 
+    step("6. Partner (服务商) mode: POST events/http-api-send-partner.json's body (with sub_mchid), then GET"
+        + " with and without ?sub_mchid=");
+    JsonNode partnerSend = event("http-api-send-partner.json");
+    String partnerOrder = partnerSend.path("pathParameters").path("out_order_no").asText();
+    String subMchid = JSON.readTree(partnerSend.path("body").asText()).path("sub_mchid").asText();
+    JsonNode partnerFirst = post(partnerOrder, partnerSend.path("body").asText());
+    expect(partnerFirst.path("status").asInt() == 200, "partner POST answers 200");
+    wechat(partnerOrder);
+    expect(sandbox.wechat.requestsFor(partnerOrder).stream().allMatch(RecordedRequest::partner),
+        "WeChat received it on the partner path");
+    record(subMchid + "#" + partnerOrder);
+    HttpResponse<String> partnerStatus = http.send(HttpRequest.newBuilder(
+        URI.create(uri(partnerOrder) + "?sub_mchid=" + subMchid)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    out.println("  response " + partnerStatus.statusCode() + " " + partnerStatus.body());
+    expect(partnerStatus.statusCode() == 200
+        && JSON.readTree(partnerStatus.body()).path("state").asText().equals("SENT"),
+        "GET ?sub_mchid=" + subMchid + " answers 200 with state SENT");
+    HttpResponse<String> directStatus = http.send(HttpRequest.newBuilder(uri(partnerOrder)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    out.println("  response " + directStatus.statusCode() + " " + directStatus.body());
+    expect(directStatus.statusCode() == 404, "GET without sub_mchid answers 404: no direct order of that number");
+
     out.println();
     if (failures.isEmpty()) {
       out.println("Demo finished: every step as expected.");
@@ -136,6 +158,7 @@ final class Demo {
     }
   }
 
+  /** Prints the record whose key is {@code <mchid>#<key>}: the order number, or {@code <sub_mchid>#<order>}. */
   private void record(String order) {
     Map<String, AttributeValue> item = sandbox.dynamo.getItem(r -> r.tableName(sandbox.table).consistentRead(true)
         .key(Map.of(sandbox.template.tableKey(), AttributeValue.fromS(LocalSandbox.MCHID + "#" + order)))).item();

@@ -72,8 +72,19 @@ final class LocalApi implements AutoCloseable {
     event.put("version", "2.0");
     event.put("routeKey", route.method() + " " + route.path());
     event.put("rawPath", exchange.getRequestURI().getRawPath());
-    event.put("rawQueryString", exchange.getRequestURI().getRawQuery() == null ? ""
-        : exchange.getRequestURI().getRawQuery());
+    String rawQuery = exchange.getRequestURI().getRawQuery();
+    event.put("rawQueryString", rawQuery == null ? "" : rawQuery);
+    if (rawQuery != null && !rawQuery.isEmpty()) {
+      // As HTTP API passes them: decoded, a repeated name's values joined by commas.
+      ObjectNode query = event.putObject("queryStringParameters");
+      for (String pair : rawQuery.split("&")) {
+        if (pair.isEmpty()) continue;
+        int equals = pair.indexOf('=');
+        String name = java.net.URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), UTF_8);
+        String value = equals < 0 ? "" : java.net.URLDecoder.decode(pair.substring(equals + 1), UTF_8);
+        query.put(name, query.has(name) ? query.get(name).asText() + "," + value : value);
+      }
+    }
     ObjectNode headers = event.putObject("headers");
     exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(), String.join(",", values)));
     ObjectNode context = event.putObject("requestContext");
