@@ -60,7 +60,9 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
   private static final String RESOLVE_CONDITION = "attribute_exists(#pk) AND (#state = :unknown"
       + " OR (#state = :in_progress AND #lease < :now_ms))";
   private static final String RESOLVE_UPDATE = "SET #state = :state, #review = :false, #resolution = :resolution,"
-      + " #resolution_reason = :reason, #resolved_at = :now, #resolved_by = :by, #updated = :now REMOVE #lease";
+      + " #resolution_reason = :reason, #resolved_at = :now, #resolved_by = :by, #updated = :now"
+      // The token goes: no late write of the request that held the order can follow the operator's.
+      + " REMOVE #lease, #token";
 
   private final DynamoDbClient dynamo;
   private final String table;
@@ -157,12 +159,13 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     } else if (finish.state() == State.SENT) {
       remove.append(", #error");
     }
-    String condition = "#token = :token";
+    // The holder's claim, still in progress or already ended so by a write whose answer was lost.
+    String condition = "#token = :token AND #state IN (:in_progress, :state)";
+    values.put(":in_progress", s(State.IN_PROGRESS.name()));
     if (finish.state() == State.SENT) {
       set.append(", #sent = :now");
-      condition = "#token = :token OR (#hash = :hash AND #state IN (:in_progress, :unknown))";
+      condition = "(" + condition + ") OR (#hash = :hash AND #state IN (:in_progress, :unknown))";
       values.put(":hash", s(payloadHash));
-      values.put(":in_progress", s(State.IN_PROGRESS.name()));
       values.put(":unknown", s(State.UNKNOWN.name()));
     }
     String update = set.append(remove).toString();
@@ -188,9 +191,9 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
       dynamo.deleteItem(request -> request
           .tableName(table)
           .key(Map.of("pk", s(key)))
-          .conditionExpression("#token = :token")
-          .expressionAttributeNames(Map.of("#token", "lease_token"))
-          .expressionAttributeValues(Map.of(":token", s(token)))
+          .conditionExpression("#token = :token AND #state = :in_progress")
+          .expressionAttributeNames(Map.of("#token", "lease_token", "#state", "state"))
+          .expressionAttributeValues(Map.of(":token", s(token), ":in_progress", s(State.IN_PROGRESS.name())))
           .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
       return true;
     } catch (ConditionalCheckFailedException e) {

@@ -204,7 +204,7 @@ public abstract class IdempotencyStoreContract {
     IdempotencyRecord sent = written.orElseThrow();
     assertEquals(State.SENT, sent.state());
     assertNull(sent.leaseUntil());
-    assertNull(sent.leaseToken());
+    assertEquals("holder", sent.leaseToken(), "the token stays, for a retried finish to match");
     assertFalse(sent.needsReview());
     assertEquals("req-1", sent.wechatpayRequestId());
     assertEquals(T0.plusSeconds(2), sent.sentAt());
@@ -249,7 +249,6 @@ public abstract class IdempotencyStoreContract {
 
     assertEquals(State.SENT, slowSent.orElseThrow().state());
     assertEquals("req-slow", slowSent.orElseThrow().wechatpayRequestId());
-    assertNull(slowSent.orElseThrow().leaseToken());
     assertEquals(Optional.empty(), successorUnknown, "the successor's claim ended with the SENT finish");
     assertEquals(slowSent.orElseThrow(), record());
   }
@@ -330,7 +329,7 @@ public abstract class IdempotencyStoreContract {
     assertEquals("holder", afterStranger.leaseToken());
     assertTrue(byHolder);
     assertEquals(Optional.empty(), afterHolder);
-    assertFalse(twice);
+    assertTrue(twice, "a release that finds nothing was applied by an attempt whose answer was lost");
     assertNull(next.previous());
     assertEquals(1, next.attempt());
   }
@@ -389,5 +388,113 @@ public abstract class IdempotencyStoreContract {
 
   private static Claim.Refused refused(Claim claim) {
     return assertInstanceOf(Claim.Refused.class, claim);
+  }
+
+  // ------------------------------------------------------------ writes whose answer was lost (invariant 6)
+
+  @Test
+  void aClaimMetAgainByItsOwnRetryIsGrantedWithWhatItReplaced() {
+    claim(BODY_A, "first", T0);
+    finish(BODY_A, "first", Finish.rejected("req-1", TIMEOUT), T0.plusSeconds(1));
+    Claim.Granted applied = granted(claim(BODY_B, "retrying", T0.plusSeconds(2)));
+
+    // The SDK retries the same request after its answer was lost: the condition now fails on itself.
+    Claim.Granted again = granted(claim(BODY_B, "retrying", T0.plusSeconds(3)));
+
+    assertEquals(applied.attempt(), again.attempt());
+    assertEquals(State.REJECTED, again.previous().state(), "what the claim replaced is still known");
+    assertFalse(again.mayHaveBeenSentBefore(), "a rejected order proves nothing was sent");
+    assertEquals(State.IN_PROGRESS, record().state());
+  }
+
+  @Test
+  void aNewOrdersClaimMetAgainByItsOwnRetryHasNoPrevious() {
+    claim(BODY_A, "retrying", T0);
+
+    Claim.Granted again = granted(claim(BODY_A, "retrying", T0.plusMillis(10)));
+
+    assertNull(again.previous());
+    assertEquals(1, again.attempt());
+  }
+
+  @Test
+  void aFinishRetriedAfterItWasAppliedWritesTheSameEnd() {
+    claim(BODY_A, "holder", T0);
+    IdempotencyRecord first = finish(BODY_A, "holder", Finish.rejected("req-1", TIMEOUT), T0.plusSeconds(1))
+        .orElseThrow();
+
+    Optional<IdempotencyRecord> retried =
+        finish(BODY_A, "holder", Finish.rejected("req-1", TIMEOUT), T0.plusSeconds(1));
+
+    assertEquals(Optional.of(first), retried);
+    assertEquals(State.REJECTED, record().state());
+  }
+
+  @Test
+  void aFinishedClaimIsNeitherReleasedNorFinishedAnotherWay() {
+    claim(BODY_A, "holder", T0);
+    finish(BODY_A, "holder", Finish.sent("req-1"), T0.plusSeconds(1));
+
+    boolean released = store.release(key, "holder");
+    Optional<IdempotencyRecord> late = finish(BODY_A, "holder", Finish.unknown(null, TIMEOUT), T0.plusSeconds(2));
+
+    assertFalse(released);
+    assertEquals(Optional.empty(), late);
+    assertEquals(State.SENT, record().state());
+  }
+
+  // ------------------------------------------------------------ an operator's resolution
+
+  @Test
+  void anUnknownOrderIsSettledOnceAndKeepsTheResolution() {
+    claim(BODY_A, "holder", T0);
+    finish(BODY_A, "holder", Finish.outcomeUnknown("req-1", TIMEOUT), T0.plusSeconds(1));
+    IdempotencyRecord.Resolution sent =
+        new IdempotencyRecord.Resolution(true, "seen on the platform", T0.plusSeconds(60), "arn:operator");
+    IdempotencyRecord.Resolution notSent =
+        new IdempotencyRecord.Resolution(false, "not there", T0.plusSeconds(61), "arn:other");
+
+    IdempotencyStore.Settlement first = store.resolve(key, sent, T0.plusSeconds(60));
+    IdempotencyStore.Settlement second = store.resolve(key, notSent, T0.plusSeconds(61));
+    IdempotencyStore.Settlement retried = store.resolve(key, sent, T0.plusSeconds(60));
+
+    assertTrue(first.applied());
+    assertEquals(State.SENT, first.record().state());
+    assertEquals(sent, first.record().resolution());
+    assertNull(first.record().leaseToken(), "no late write of the holder can follow");
+    assertFalse(second.applied(), "two operators racing settle it once");
+    assertEquals(State.SENT, second.record().state());
+    assertTrue(retried.applied(), "the first operator's own write, met again by a retry");
+    assertEquals(first.record(), record());
+  }
+
+  @Test
+  void notSentMakesTheOrderFreeForAnyBody() {
+    claim(BODY_A, "holder", T0);
+    finish(BODY_A, "holder", Finish.unknown(null, TIMEOUT), T0.plusSeconds(1));
+
+    store.resolve(key, new IdempotencyRecord.Resolution(false, "not there", T0.plusSeconds(60), "arn:operator"),
+        T0.plusSeconds(60));
+    Claim.Granted next = granted(claim(BODY_B, "next", T0.plusSeconds(61)));
+
+    assertFalse(next.mayHaveBeenSentBefore());
+  }
+
+  @Test
+  void onlyUnknownOrAbandonedOrdersCanBeSettled() {
+    IdempotencyRecord.Resolution resolution =
+        new IdempotencyRecord.Resolution(true, "checked", T0.plusSeconds(1), "arn:operator");
+    assertEquals(new IdempotencyStore.Settlement(false, null), store.resolve(key, resolution, T0),
+        "an order never seen");
+
+    claim(BODY_A, "holder", T0);
+    IdempotencyStore.Settlement live = store.resolve(key, resolution, T0.plusSeconds(1));
+    IdempotencyStore.Settlement abandoned = store.resolve(key, resolution, T0.plus(LEASE).plusSeconds(1));
+
+    assertFalse(live.applied(), "a live lease: the holder may still be at WeChat");
+    assertEquals(State.IN_PROGRESS, live.record().state());
+    assertTrue(abandoned.applied(), "a dead holder's claim past its lease");
+    assertFalse(store.resolve(key, new IdempotencyRecord.Resolution(false, "x", T0.plusSeconds(99), "arn:b"),
+        T0.plus(LEASE).plusSeconds(2)).applied(), "a SENT order is settled already");
   }
 }

@@ -15,12 +15,22 @@ import payscore.idempotency.IdempotencyRecord.State;
  */
 public final class InMemoryIdempotencyStore implements IdempotencyStore {
   private final Map<String, IdempotencyRecord> records = new HashMap<>();
+  /** What each claim replaced: DynamoDB's {@code prior_state} (null: the claim created the order). */
+  private final Map<String, State> priorStates = new HashMap<>();
 
   @Override
   public synchronized Claim claim(String key, String payloadHash, String token, Instant now, Instant leaseUntil,
       long expiresAt) {
     IdempotencyRecord old = records.get(key);
-    if (!claimable(old, payloadHash, now)) return new Claim.Refused(old);
+    if (!claimable(old, payloadHash, now)) {
+      // The caller's own claim, met again by a retry of a write whose answer was lost.
+      if (old != null && old.state() == State.IN_PROGRESS && token.equals(old.leaseToken())) {
+        State prior = priorStates.get(key);
+        return new Claim.Granted(token, old.attempts(), prior == null ? null : old.withState(prior));
+      }
+      return new Claim.Refused(old);
+    }
+    if (old == null) priorStates.remove(key); else priorStates.put(key, old.state());
     // The update keeps what it does not set: attempts and created_at carry on, and so do the
     // Request-ID, last error and sent_at of the attempt before.
     records.put(key, new IdempotencyRecord(key, State.IN_PROGRESS, payloadHash,
@@ -31,7 +41,8 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         old == null ? now : old.createdAt(),
         now,
         old == null ? null : old.sentAt(),
-        expiresAt));
+        expiresAt,
+        old == null ? null : old.resolution()));
     return new Claim.Granted(token, old == null ? 1 : old.attempts() + 1, old);
   }
 
@@ -58,20 +69,22 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
       Instant now) {
     IdempotencyRecord old = records.get(key);
     if (old == null) return Optional.empty();
-    boolean holder = token.equals(old.leaseToken());
+    boolean holder = token.equals(old.leaseToken())
+        && (old.state() == State.IN_PROGRESS || old.state() == finish.state());
     // A verified 204 is the truth: it is also written over a lost claim of the same body.
     boolean sentOverLostClaim = finish.state() == State.SENT && payloadHash.equals(old.payloadHash())
         && (old.state() == State.IN_PROGRESS || old.state() == State.UNKNOWN);
     if (!holder && !sentOverLostClaim) return Optional.empty();
     boolean sent = finish.state() == State.SENT;
     IdempotencyRecord written = new IdempotencyRecord(key, finish.state(), old.payloadHash(),
-        null, null, // REMOVE lease, token
+        null, old.leaseToken(), // REMOVE lease; the token stays for a retried finish to match
         finish.needsReview(), old.attempts(),
         finish.wechatpayRequestId() != null ? finish.wechatpayRequestId() : old.wechatpayRequestId(),
         finish.lastError() != null ? finish.lastError() : sent ? null : old.lastError(),
         old.createdAt(), now,
         sent ? now : old.sentAt(),
-        old.expiresAt());
+        old.expiresAt(),
+        old.resolution());
     records.put(key, written);
     return Optional.of(written);
   }
@@ -79,8 +92,23 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
   @Override
   public synchronized boolean release(String key, String token) {
     IdempotencyRecord old = records.get(key);
-    if (old == null || !token.equals(old.leaseToken())) return false;
+    if (old == null) return true; // released by an attempt whose answer was lost
+    if (old.state() != State.IN_PROGRESS || !token.equals(old.leaseToken())) return false;
     records.remove(key);
     return true;
+  }
+
+  @Override
+  public synchronized Settlement resolve(String key, IdempotencyRecord.Resolution resolution, Instant now) {
+    IdempotencyRecord old = records.get(key);
+    if (old == null) return new Settlement(false, null);
+    boolean resolvable = old.state() == State.UNKNOWN
+        || (old.state() == State.IN_PROGRESS && old.leaseUntil().toEpochMilli() < now.toEpochMilli());
+    if (!resolvable) return new Settlement(resolution.equals(old.resolution()), old);
+    IdempotencyRecord written = new IdempotencyRecord(key, resolution.sent() ? State.SENT : State.REJECTED,
+        old.payloadHash(), null, null, false, old.attempts(), old.wechatpayRequestId(), old.lastError(),
+        old.createdAt(), now, old.sentAt(), old.expiresAt(), resolution);
+    records.put(key, written);
+    return new Settlement(true, written);
   }
 }

@@ -233,7 +233,7 @@ class PendingMessageServiceTest {
     IdempotencyRecord left = record.orElseThrow();
     assertEquals(row.left(), leftOf(left));
     assertEquals(message.payloadHash(), left.payloadHash());
-    assertNull(left.leaseToken(), "the claim ended");
+    assertNull(left.leaseUntil(), "the claim ended");
     assertEquals(row.earlier() == Earlier.NONE ? 1 : 2, left.attempts());
     if (row.left() == Left.SENT) {
       assertEquals(wechat.answeredRequestIds().get(0), left.wechatpayRequestId());
