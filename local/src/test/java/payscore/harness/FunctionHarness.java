@@ -119,6 +119,16 @@ public final class FunctionHarness implements AutoCloseable {
     return PendingMessageFunction.create(env, logs, clock, java.security.SecureRandom::new);
   }
 
+  /**
+   * Another execution environment whose environment differs from {@link #env} by {@code envOverrides}
+   * (e.g. {@code AWS_ENDPOINT_URL} pointing at a fault proxy in front of moto).
+   */
+  public PendingMessageFunction newInstance(Map<String, String> envOverrides) {
+    Map<String, String> environment = new HashMap<>(env);
+    environment.putAll(envOverrides);
+    return PendingMessageFunction.create(Map.copyOf(environment), logs, clock, java.security.SecureRandom::new);
+  }
+
   /** The function of this harness, built on first use. */
   public synchronized PendingMessageFunction function() {
     if (function == null) function = newInstance();

@@ -111,7 +111,11 @@ public final class FaultSoak {
       int rounds,
       int invocations,
       Duration wall,
-      List<String> failures) {
+      List<String> failures,
+      Map<String, Long> awsFaults,
+      Map<String, Long> wechatFaults,
+      Map<String, Long> metricSums,
+      Map<String, Long> outcomeCounts) {
 
     public boolean checksHold() {
       return failures.isEmpty();
@@ -137,6 +141,16 @@ public final class FaultSoak {
   private String outageNote = "none";
   /** The in-flight orders straddled the restart (their claims were in the snapshot, their answers came after). */
   private boolean inFlightExercised;
+  private AwsFaults aws;
+  /** Invocations that have taken an execution environment, so far. */
+  private final java.util.concurrent.atomic.AtomicInteger started = new java.util.concurrent.atomic.AtomicInteger();
+  /** Sums of the EMF lines' metrics (value 1 each), by metric name; and EMF lines with no outcome line before them. */
+  private final Map<String, Long> emfSums = new LinkedHashMap<>();
+  private int orphanEmfLines;
+  /** The contract's metrics. */
+  static final List<String> METRICS = List.of("Sent", "Replayed", "Invalid", "Rejected", "Conflict", "Uncertain",
+      "Failed", "Resolved");
+  private static final String UNCERTAIN_OR_FAILED = "Uncertain or Failed";
 
   public static void main(String[] args) {
     int orders = args.length > 0 ? Integer.parseInt(args[0]) : 1_000;
@@ -163,6 +177,7 @@ public final class FaultSoak {
     Map<String, String> records = new HashMap<>();
     try {
       harness = new FunctionHarness(moto.endpoint());
+      aws = new AwsFaults(payscore.faults.AwsFaultProxy.start(moto.endpoint()), seed);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -173,11 +188,15 @@ public final class FaultSoak {
     });
     try {
       out.printf("fault soak: %d orders, %d messages, seed %d%n", orderCount, plan.messages.size(), seed);
-      functions.add(harness.function());
-      for (int i = 1; i < INSTANCES; i++) functions.add(harness.newInstance());
+      // The function instances reach AWS through the fault proxy; the soak's own bookkeeping reads moto directly.
+      Map<String, String> throughProxy = Map.of("AWS_ENDPOINT_URL", aws.proxy.endpoint().toString());
+      for (int i = 0; i < INSTANCES; i++) functions.add(harness.newInstance(throughProxy));
       idle = new ArrayBlockingQueue<>(INSTANCES);
       for (PendingMessageFunction function : functions) idle.add(harness.sqs(function));
       warmUp();
+      aws.plan(plan.orders);
+      out.println("  AWS faults per order: " + aws.byOrder.values().stream()
+          .collect(Collectors.groupingBy(f -> f, () -> new EnumMap<>(AwsFaults.OrderFault.class), Collectors.counting())));
       for (Order order : plan.orders) {
         if (!order.script.isEmpty()) {
           harness.wechat.script(order.orderNo,
@@ -186,6 +205,7 @@ public final class FaultSoak {
       }
 
       rounds = drive(plan, random, moto, pool);
+      awaitLeases(plan);
       check(plan);
       requests = (int) harness.wechat.requests().stream().filter(r -> r.outOrderNo() != null).count();
       acceptances = plan.orders.stream().mapToInt(o -> harness.wechat.acceptedCount(o.orderNo)).sum();
@@ -197,6 +217,11 @@ public final class FaultSoak {
       failures.add("interrupted");
     } finally {
       pool.shutdownNow();
+      try {
+        aws.close();
+      } catch (IOException e) {
+        failures.add("the fault proxy did not close: " + e);
+      }
       try {
         harness.close(); // also fails if anything secret was logged
       } catch (AssertionError e) {
@@ -283,13 +308,27 @@ public final class FaultSoak {
       // Midway through the first (biggest) round: rotate the key while batches are in flight,
       // later take moto down.
       int rotateAt = round == 1 ? batches.size() * 2 / 5 : -1;
-      int restartAt = round == 1 ? Math.max(rotateAt + 1, batches.size() * 7 / 10) : -1;
+      // AWS faults: throttling bursts a quarter into round 1 and at the start of round 2; an outage of
+      // the AWS endpoint longer than an invocation halfway through round 1, with invocations in flight.
+      int burstAt = round == 1 ? batches.size() / 4 : round == 2 ? 0 : -1;
+      int awsOutageAt = round == 1 ? Math.max(rotateAt + 1, batches.size() / 2) : -1;
+      int restartAt = round == 1 ? Math.max(awsOutageAt + 1, batches.size() * 7 / 10) : -1;
+      int startedBefore = started.get();
       int outageBatches = Math.max(2, batches.size() / 20);
       List<Delivery> deliveries = new ArrayList<>();
       List<Future<?>> running = new ArrayList<>();
       boolean restarted = false;
       for (int i = 0; i < batches.size(); i++) {
+        if (i == burstAt) {
+          awaitStarted(startedBefore + i - 1);
+          aws.burst("round " + round + ", batch " + i + " of " + batches.size());
+        }
+        if (i == awsOutageAt) {
+          awaitStarted(startedBefore + i - 1);
+          aws.startOutage("round " + round + ", batch " + i + " of " + batches.size());
+        }
         if (i == rotateAt) {
+          aws.throttleSecrets("round " + round + ", at the key rotation");
           rotatedAt = Instant.now();
           harness.rotateMerchantKey();
           rotationDone = Instant.now();
@@ -299,6 +338,7 @@ public final class FaultSoak {
         }
         if (i == restartAt) {
           await(running);
+          aws.awaitOutageEnd();
           quiesce();
           int end = Math.min(batches.size(), i + outageBatches);
           outage(moto, inFlight, batches.subList(i, end), round, deliveries, pool);
@@ -320,6 +360,7 @@ public final class FaultSoak {
       }
       quiesce();
       int[] tally = settle(deliveries);
+      aws.roundSettled();
       out.printf("  round %d: %d batches, %d deliveries: %d acknowledged, %d back on the queue, %d redriven"
               + " (%d ms)%n", round, batches.size() + (inFlight.isEmpty() ? 0 : 1),
           deliveries.size(), tally[0], tally[1], tally[2], (System.nanoTime() - roundStarted) / 1_000_000);
@@ -360,6 +401,7 @@ public final class FaultSoak {
     InProcessHandler handler;
     try {
       handler = idle.take();
+      started.incrementAndGet();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       deliveries.forEach(d -> d.failed = true);
@@ -397,6 +439,12 @@ public final class FaultSoak {
       if (!ids.contains(id)) failures.add("round " + round + ": batchItemFailures names " + id + ", not in the batch");
     }
     for (Delivery delivery : deliveries) delivery.failed = failed.contains(delivery.deliveryId);
+  }
+
+  /** Waits (at most 10 s) until {@code count} invocations have started, so that faults meet invocations in flight. */
+  private void awaitStarted(int count) throws InterruptedException {
+    long giveUp = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (started.get() < count && System.nanoTime() < giveUp) Thread.sleep(5);
   }
 
   private static void await(List<Future<?>> running) throws InterruptedException {
@@ -447,6 +495,7 @@ public final class FaultSoak {
       SoakMessage message = messageOf(delivery);
       byDelivery.put(delivery.deliveryId, message);
       JsonNode line = logged.get(delivery.deliveryId);
+      delivery.logMetric = metricsByDelivery.remove(delivery.deliveryId);
       if (line != null) {
         delivery.logResult = line.path("result").asText(null);
         delivery.logErrorCode = line.path("error_code").asText(null);
@@ -484,7 +533,11 @@ public final class FaultSoak {
           message.end = End.INVALID_REQUEST; // an end, so the soak goes on; the failure is recorded
         }
       } else if ("SENT".equals(delivery.logResult)) {
-        message.end = delivery.repeatInBatch ? End.REPLAYED : End.SENT;
+        // Acknowledged as sent: recorded (the record says SENT with its body), or not (recorded: false).
+        boolean recorded = harness.record(message.order.orderNo)
+            .map(i -> "SENT".equals(i.get("state").s()) && message.hash.equals(i.get("payload_hash").s()))
+            .orElse(false);
+        message.end = delivery.repeatInBatch ? End.REPLAYED : recorded ? End.SENT : End.SENT_UNRECORDED;
       } else if ("REPLAYED".equals(delivery.logResult)) {
         message.end = End.REPLAYED;
       } else {
@@ -497,10 +550,52 @@ public final class FaultSoak {
       failures.add("DLQ letters for no delivery of this round: " + letters.keySet());
       letters.clear();
     }
+    Instant settledAt = Instant.now();
+    for (Delivery delivery : deliveries) {
+      delivery.expectedMetrics = expectedMetrics(delivery, byDelivery.get(delivery.deliveryId), settledAt);
+      if (delivery.failed && ("SENT".equals(delivery.logResult) || "REPLAYED".equals(delivery.logResult))) {
+        failures.add(byDelivery.get(delivery.deliveryId) + ": logged " + delivery.logResult
+            + " but handed back to SQS (batchItemFailures): " + delivery.describe());
+      }
+    }
     return new int[] {acknowledged, back, redriven};
   }
 
   private final Map<String, SoakMessage> messagesByDelivery = new HashMap<>();
+
+  /**
+   * What the contract lets this delivery count as, from what the soak saw (SQS's answer, the DLQ
+   * letter, the record, WeChat's log), never from the metric the function logged. A repeat inside
+   * the batch is Replayed; a parked message counts by its error_code; an acknowledged send is Sent
+   * when the record says SENT, else Uncertain (recorded: false); a retried message counts Conflict
+   * for IN_PROGRESS, and otherwise Failed when WeChat got no request for its order while it ran,
+   * or Uncertain or Failed when WeChat did (whether that request may have taken it is the
+   * function's call: a 429 proves nothing was sent, a 5xx does not).
+   */
+  private Set<String> expectedMetrics(Delivery delivery, SoakMessage message, Instant settledAt) {
+    if (delivery.repeatInBatch) return Set.of("Replayed");
+    String code = delivery.failed ? delivery.logErrorCode : delivery.parkedCode;
+    if (code != null) {
+      switch (code) {
+        case "INVALID_REQUEST" -> { return Set.of("Invalid"); }
+        case "WECHATPAY_REJECTED" -> { return Set.of("Rejected"); }
+        case "PAYLOAD_MISMATCH", "IN_PROGRESS" -> { return Set.of("Conflict"); }
+        case "OUTCOME_UNKNOWN" -> { return Set.of("Uncertain"); }
+        default -> { }
+      }
+    }
+    if (!delivery.failed) {
+      if (message.end == End.SENT) return Set.of("Sent");
+      if (message.end == End.SENT_UNRECORDED) return Set.of("Uncertain");
+      if (message.end == End.REPLAYED) return Set.of("Replayed");
+    }
+    if (delivery.failed && "SENT".equals(delivery.logResult)) return Set.of("Sent");
+    if (delivery.failed && "REPLAYED".equals(delivery.logResult)) return Set.of("Replayed");
+    Instant from = delivery.invokedAt;
+    boolean wechatCalled = harness.wechat.requestsFor(message.order.orderNo).stream()
+        .anyMatch(r -> from != null && !r.receivedAt().isBefore(from) && !r.receivedAt().isAfter(settledAt));
+    return wechatCalled ? Set.of("Uncertain", "Failed") : Set.of("Failed");
+  }
 
   private SoakMessage messageOf(Delivery delivery) {
     return messagesByDelivery.get(delivery.deliveryId);
@@ -541,23 +636,73 @@ public final class FaultSoak {
     return value == null ? null : value.stringValue();
   }
 
-  /** The function's pending_message log lines written since the last call, by SQS message id. */
+  /**
+   * The function's pending_message log lines written since the last call, by SQS message id; the
+   * EMF line written with each (the next line) gives {@link #metricsByDelivery}. Every EMF line's
+   * metrics are summed into {@link #emfSums}.
+   */
   private Map<String, JsonNode> newLogLines() {
     String logs = harness.logs();
     int end = logs.lastIndexOf('\n') + 1;
     Map<String, JsonNode> lines = new HashMap<>();
+    String previousId = null;
     for (String line : logs.substring(logOffset, end).split("\n")) {
+      if (line.startsWith("{\"_aws\"")) {
+        String metric = emf(line);
+        if (previousId == null) {
+          orphanEmfLines++;
+        } else {
+          metricsByDelivery.put(previousId, metric);
+        }
+        previousId = null;
+        continue;
+      }
+      previousId = null;
       if (!line.contains("\"event\":\"pending_message\"")) continue;
       try {
         JsonNode entry = JSON.readTree(line);
         String id = entry.path("sqs_message_id").asText(null);
         if (id != null && lines.put(id, entry) != null) failures.add("two outcomes logged for delivery " + id);
+        previousId = id;
       } catch (IOException e) {
         failures.add("unreadable log line: " + line);
       }
     }
     logOffset = end;
     return lines;
+  }
+
+  private final Map<String, String> metricsByDelivery = new HashMap<>();
+
+  /**
+   * The one metric of an EMF line: a member named after one of the contract's metrics with value 1,
+   * declared under {@code _aws.CloudWatchMetrics} in namespace PayScorePendingMessage with the
+   * {@code Trigger} dimension set to {@code sqs}. Adds it to {@link #emfSums}; returns a description
+   * of what is wrong instead when the line is not that.
+   */
+  private String emf(String line) {
+    try {
+      JsonNode node = JSON.readTree(line);
+      List<String> present = METRICS.stream().filter(node::has).toList();
+      for (String metric : present) emfSums.merge(metric, node.get(metric).asLong(), Long::sum);
+      JsonNode declared = node.path("_aws").path("CloudWatchMetrics").path(0);
+      boolean triggerDimension = false;
+      for (JsonNode set : declared.path("Dimensions")) {
+        if (set.size() == 1 && "Trigger".equals(set.path(0).asText())) triggerDimension = true;
+      }
+      if (present.size() != 1) return "bad EMF: " + present.size() + " of the contract's metrics";
+      String metric = present.get(0);
+      boolean named = false;
+      for (JsonNode m : declared.path("Metrics")) if (metric.equals(m.path("Name").asText())) named = true;
+      if (node.get(metric).asLong() != 1 || !named || !triggerDimension
+          || !"PayScorePendingMessage".equals(declared.path("Namespace").asText())
+          || !"sqs".equals(node.path("Trigger").asText())) {
+        return "bad EMF: " + line;
+      }
+      return metric;
+    } catch (IOException e) {
+      return "unreadable EMF";
+    }
   }
 
   // ---------------------------------------------------------------- the moto outage
@@ -670,6 +815,88 @@ public final class FaultSoak {
 
   // ---------------------------------------------------------------- checks
 
+  /**
+   * After the last round: waits until every lease still in the table has passed (a lease ends at
+   * most {@link FaultSoak#IN_FLIGHT_INVOCATION} plus the function's skew after its claim), so the
+   * order checks see the records as a later request would.
+   */
+  private void awaitLeases(FaultPlan plan) throws InterruptedException {
+    long latest = 0;
+    for (Order order : plan.orders) {
+      Optional<Map<String, AttributeValue>> item = harness.record(order.orderNo);
+      if (item.isPresent() && "IN_PROGRESS".equals(item.get().get("state").s()) && item.get().containsKey("lease_until")) {
+        latest = Math.max(latest, Long.parseLong(item.get().get("lease_until").n()));
+      }
+    }
+    long wait = latest + 100 - System.currentTimeMillis();
+    if (wait > 0) Thread.sleep(Math.min(wait, Duration.ofSeconds(10).toMillis()));
+  }
+
+  /** The delivery-by-delivery metric check and the sums (see {@link #expectedMetrics}). */
+  private void checkMetrics(FaultPlan plan) {
+    List<String> wrong = new ArrayList<>();
+    for (SoakMessage message : plan.messages) {
+      for (Delivery delivery : message.deliveries) {
+        if (delivery.logMetric == null) {
+          wrong.add(message + " " + delivery.deliveryId + ": no outcome line with an EMF metric" + message.history());
+        } else if (!delivery.expectedMetrics.contains(delivery.logMetric)) {
+          wrong.add(message + " " + delivery.deliveryId + ": counted " + delivery.logMetric + ", the contract says "
+              + delivery.expectedMetrics + " (logged " + delivery.logResult + " " + delivery.logErrorCode + ", "
+              + (delivery.failed ? "retried" : delivery.parkedCode != null ? "parked" : "acknowledged")
+              + (delivery.repeatInBatch ? ", a repeat in its batch" : "") + ") " + message.history());
+        }
+      }
+    }
+    if (!wrong.isEmpty()) {
+      failures.add(wrong.size() + " deliveries not counted under the metric their outcome calls for, e.g. "
+          + wrong.stream().limit(8).toList());
+    }
+    if (orphanEmfLines > 0) failures.add(orphanEmfLines + " EMF lines with no outcome line before them");
+    Map<String, Long> counts = outcomeCounts(plan);
+    long deliveries = plan.messages.stream().mapToLong(m -> m.deliveries.size()).sum();
+    long emfTotal = emfSums.values().stream().mapToLong(Long::longValue).sum();
+    for (String metric : List.of("Sent", "Replayed", "Invalid", "Rejected", "Conflict", "Resolved")) {
+      long emf = emfSums.getOrDefault(metric, 0L);
+      if (emf != counts.getOrDefault(metric, 0L)) {
+        failures.add("metric sum " + metric + " = " + emf + ", but " + counts.getOrDefault(metric, 0L)
+            + " deliveries ended so");
+      }
+    }
+    long uncertain = emfSums.getOrDefault("Uncertain", 0L);
+    long failed = emfSums.getOrDefault("Failed", 0L);
+    long mustUncertain = counts.getOrDefault("Uncertain", 0L);
+    long mustFailed = counts.getOrDefault("Failed", 0L);
+    long either = counts.getOrDefault(UNCERTAIN_OR_FAILED, 0L);
+    if (uncertain + failed != mustUncertain + mustFailed + either || uncertain < mustUncertain || failed < mustFailed) {
+      failures.add("metric sums Uncertain " + uncertain + " and Failed " + failed + " do not fit the outcomes: "
+          + mustUncertain + " Uncertain, " + mustFailed + " Failed, " + either + " either");
+    }
+    if (emfTotal != deliveries) {
+      failures.add("metric sums total " + emfTotal + ", but the function handled " + deliveries
+          + " deliveries (each counts once under exactly one metric)");
+    }
+  }
+
+  /** Deliveries by the metric the contract calls for; those with two possibilities under {@link #UNCERTAIN_OR_FAILED}. */
+  private static Map<String, Long> outcomeCounts(FaultPlan plan) {
+    Map<String, Long> counts = new LinkedHashMap<>();
+    for (String metric : METRICS) counts.put(metric, 0L);
+    counts.put(UNCERTAIN_OR_FAILED, 0L);
+    for (SoakMessage message : plan.messages) {
+      for (Delivery delivery : message.deliveries) {
+        String key = delivery.expectedMetrics.size() == 1 ? delivery.expectedMetrics.iterator().next()
+            : delivery.expectedMetrics.isEmpty() ? "none" : UNCERTAIN_OR_FAILED;
+        counts.merge(key, 1L, Long::sum);
+      }
+    }
+    return counts;
+  }
+
+  /** Some delivery of the order was counted Uncertain: the alarm fired for it. */
+  private static boolean alarmed(Order order) {
+    return order.messages.stream().flatMap(m -> m.deliveries.stream()).anyMatch(d -> "Uncertain".equals(d.logMetric));
+  }
+
   private void check(FaultPlan plan) {
     Map<String, List<RecordedRequest>> requests = new HashMap<>();
     for (RecordedRequest request : harness.wechat.requests()) {
@@ -701,6 +928,7 @@ public final class FaultSoak {
     }
 
     if (plan.messages.stream().anyMatch(m -> m.end == null)) return; // reported; the order checks need ends
+    checkMetrics(plan);
     for (Order order : plan.orders) checkOrder(order, requests.getOrDefault(order.orderNo, List.of()));
     for (SoakMessage message : plan.messages) {
       for (Delivery delivery : message.deliveries) {
@@ -737,10 +965,34 @@ public final class FaultSoak {
           + detail);
       return;
     }
-    if (accepted == 1 && !"SENT".equals(state) && !"UNKNOWN".equals(state)) {
-      failures.add("WeChat took it but the record does not say SENT or UNKNOWN: " + detail);
+    boolean alarmed = alarmed(order);
+    long leaseUntil = item.filter(i -> i.containsKey("lease_until")).map(i -> Long.parseLong(i.get("lease_until").n()))
+        .orElse(0L);
+    if (accepted == 1 && !"SENT".equals(state) && !"UNKNOWN".equals(state)
+        && !("IN_PROGRESS".equals(state) && alarmed)) {
+      failures.add("WeChat took it but the record does not say SENT or UNKNOWN, and no Uncertain was counted for it: "
+          + detail);
     }
-    if ("IN_PROGRESS".equals(state)) failures.add("the record is stuck IN_PROGRESS: " + detail);
+    // IN_PROGRESS at the end (every lease has had time to pass): a claim whose holder could not
+    // write its outcome (a SENT write that failed until the deadline, recorded: false; a holder cut
+    // off by the outage). The next request for the order takes it over as "may have reached
+    // WeChat". It is accounted for only when no message is left waiting for it and the function
+    // counted it Uncertain (the alarm fired), so an operator knows; else it is stuck.
+    if ("IN_PROGRESS".equals(state)) {
+      if (leaseUntil > System.currentTimeMillis()) {
+        failures.add("the record is IN_PROGRESS with a lease that has not passed after the soak: " + detail);
+      } else if (!alarmed) {
+        failures.add("the record is stuck IN_PROGRESS past its lease and no Uncertain was counted for it: " + detail);
+      }
+    }
+    if ("UNKNOWN".equals(state) && !alarmed) {
+      failures.add("the record is UNKNOWN but no delivery of the order was counted Uncertain (no alarm): " + detail);
+    }
+    if (order.messages.size() == 1 && !order.messages.get(0).deliveries.isEmpty()
+        && "IN_PROGRESS".equals(order.messages.get(0).deliveries.get(0).logErrorCode)) {
+      failures.add("its only message's first delivery got IN_PROGRESS against itself (invariant 6; AWS fault "
+          + aws.byOrder.get(order) + "): " + detail);
+    }
     if ("SENT".equals(state)) {
       List<RecordedRequest> taken = requests.stream().filter(r -> r.verdict() == Verdict.ACCEPTED).toList();
       if (accepted != 1 || taken.size() != 1
@@ -767,7 +1019,7 @@ public final class FaultSoak {
       }
     }
     if (state == null && accepted != 0) failures.add("WeChat took it and there is no record: " + detail);
-    if (valid.stream().filter(m -> m.end == End.SENT).count() > 1) {
+    if (valid.stream().filter(m -> m.end == End.SENT || m.end == End.SENT_UNRECORDED).count() > 1) {
       failures.add("more than one message reported a first-time send: " + detail);
     }
 
@@ -778,6 +1030,10 @@ public final class FaultSoak {
           if (!"SENT".equals(state) || !message.hash.equals(recordHash)) {
             failures.add("reported sent, but the record does not say SENT with its body: " + what);
           }
+        }
+        case SENT_UNRECORDED -> {
+          if (accepted != 1) failures.add("acknowledged as sent (record not written) but WeChat accepted "
+              + accepted + " times: " + what);
         }
         case OUTCOME_UNKNOWN -> {
           if (!"UNKNOWN".equals(state) || !review || !message.hash.equals(recordHash)) {
@@ -814,22 +1070,36 @@ public final class FaultSoak {
       case REJECT -> End.WECHATPAY_REJECTED;
       case PERSISTENT -> End.REDRIVEN;
       case INVALID -> End.INVALID_REQUEST;
-      // WeChat took it and the record could not say so: the claim is taken over, WeChat refuses.
-      case IN_FLIGHT -> inFlightExercised ? End.OUTCOME_UNKNOWN : End.SENT;
+      // WeChat took it and the SENT record could not be written: 200 recorded: false, counted Uncertain.
+      case IN_FLIGHT -> inFlightExercised ? End.SENT_UNRECORDED : End.SENT;
     };
+    AwsFaults.OrderFault awsFault = aws.byOrder.get(order);
+    if (awsFault != null && awsFault.changesPrediction() && aws.fired(order) > 0 && predicted == End.SENT) {
+      predicted = End.SENT_UNRECORDED;
+    }
     if (order.kind == Kind.IN_FLIGHT && inFlightExercised) {
       Delivery first = message.deliveries.get(0);
-      // WeChat's answer came while the table was gone: either it verified ("WeChat took the message
-      // but DynamoDB could not record it") or, on a loaded machine, it came after the send deadline
-      // and the UNKNOWN it should have left could not be written. Either way nothing was recorded.
-      if (!first.failed || first.logErrorMessage == null
-          || !(first.logErrorMessage.startsWith("WeChat took the message but DynamoDB could not record it")
-              || first.logErrorMessage.startsWith("could not record the outcome in DynamoDB"))) {
-        failures.add(message + ": in flight across the moto restart, but its first delivery did not fail for want"
-            + " of DynamoDB: " + first.logLine);
+      // WeChat's answer came while the table was gone: either it verified (acknowledged, recorded:
+      // false, Uncertain) or, on a loaded machine, it came after the send deadline (retried,
+      // Uncertain; the takeover is then refused by WeChat: OUTCOME_UNKNOWN).
+      boolean late = first.failed && "Uncertain".equals(first.logMetric) && "UPSTREAM_TIMEOUT".equals(first.logErrorCode);
+      if (late && (message.end == End.OUTCOME_UNKNOWN || message.end == End.REDRIVEN)) return;
+      if (first.failed || !"Uncertain".equals(first.logMetric)) {
+        failures.add(message + ": in flight across the moto restart (WeChat took it, DynamoDB was gone), but its first"
+            + " delivery was not acknowledged as sent with Uncertain (recorded: false): " + first.describe() + " "
+            + first.logLine);
       }
     }
     if (message.end == predicted) return;
+    // Global AWS faults (a throttling burst, the outage) may have met any of its deliveries: the
+    // contract's checks still hold for it, but not its kind's prediction.
+    if (message.deliveries.stream().anyMatch(d -> aws.touchedByGlobalFaults(d.invokedAt, d.returnedAt))) return;
+    // Its refusal could not be parked (DLQ write failed): SQS delivers it again and the order, left
+    // REJECTED (free for a new request), is sent.
+    if (predicted == End.WECHATPAY_REJECTED && message.end.sent()
+        && message.deliveries.stream().anyMatch(d -> d.failed && "WECHATPAY_REJECTED".equals(d.logErrorCode))) {
+      return;
+    }
     boolean unscripted = message.deliveries.stream().anyMatch(d -> d.extraFailure(order));
     boolean abandoned = message.deliveries.stream()
         .anyMatch(d -> d.failed && d.logResult != null && !"RETRY".equals(d.logResult));
@@ -839,8 +1109,9 @@ public final class FaultSoak {
     // A timeout means "may have reached WeChat" (invariant 3): if WeChat did take it, the retry is
     // refused and a person must check. Checked further by refusedAfterMaybeTaken.
     if (message.end == End.OUTCOME_UNKNOWN && timedOut) return;
-    failures.add(message + " ended " + message.end + ", expected " + predicted + ": " + message.history()
-        + diagnosis(message, requests));
+    failures.add(message + " ended " + message.end + ", expected " + predicted
+        + (awsFault == null ? "" : " (AWS fault " + awsFault + ", injected " + aws.fired(order) + "x)") + ": "
+        + message.history() + diagnosis(message, requests));
   }
 
   /** Timings of the message's invocations and of WeChat's requests for its order, and the function's log lines. */
@@ -864,7 +1135,8 @@ public final class FaultSoak {
     if (state == null && accepted == 0) return; // nothing reached WeChat: a redrive simply sends it
     if ("UNKNOWN".equals(state) && !review) return; // may have reached WeChat: a redrive retries the same body
     if ("IN_PROGRESS".equals(state)) {
-      failures.add("redriven with its order stuck IN_PROGRESS: " + what);
+      // Its lease has passed (checked in checkOrder): a redrive takes the claim over as "may have
+      // reached WeChat" and retries the same body, as for UNKNOWN.
       return;
     }
     if (!unscripted) {
@@ -893,8 +1165,20 @@ public final class FaultSoak {
     for (End end : End.values()) ends.put(end, 0);
     for (SoakMessage message : plan.messages) if (message.end != null) ends.merge(message.end, 1, Integer::sum);
     int invalid = (int) plan.messages.stream().filter(m -> !m.valid).count();
+    Map<String, Long> awsFaults = new LinkedHashMap<>();
+    aws.injected().forEach((kind, n) -> awsFaults.put(kind.name(), n));
+    Map<String, Long> wechatFaults = new LinkedHashMap<>();
+    for (Order order : plan.orders) {
+      for (FaultPlan.Step step : order.script) {
+        String name = step.name().startsWith("delay") ? "delay" : step.name();
+        wechatFaults.merge(name, 1L, Long::sum);
+      }
+    }
+    wechatFaults.put("401 SIGN_ERROR after the key rotation", (long) signErrors);
+    Map<String, Long> sums = new LinkedHashMap<>();
+    for (String metric : METRICS) sums.put(metric, emfSums.getOrDefault(metric, 0L));
     return new Report(orders, seed, plan.messages.size(), invalid, Map.copyOf(ends), requests, acceptances, rounds,
-        invocations, wall, List.copyOf(failures));
+        invocations, wall, List.copyOf(failures), awsFaults, wechatFaults, sums, outcomeCounts(plan));
   }
 
   private void print(Report report, FaultPlan plan, Map<String, String> records) {
@@ -907,6 +1191,13 @@ public final class FaultSoak {
     out.println("  key rotation: " + (rotatedAt == null ? "none" : rotationNote + "; " + signErrors
         + " requests signed with the old key got 401 SIGN_ERROR and were re-signed after a re-read of the secret"));
     out.println("  moto restart: " + outageNote);
+    out.println("  WeChat faults scripted (answers): " + report.wechatFaults());
+    out.println("  AWS faults injected by kind:      " + report.awsFaults());
+    out.println("  AWS faults per order (orders, injected): " + aws.byOrder.entrySet().stream()
+        .collect(Collectors.groupingBy(Map.Entry::getValue, () -> new EnumMap<>(AwsFaults.OrderFault.class),
+            Collectors.mapping(e -> aws.fired(e.getKey()), Collectors.toList()))));
+    aws.events.forEach(event -> out.println("  AWS event: " + event));
+    out.println("  fault proxy: " + aws.proxy.report());
     out.println();
     out.printf("  %-34s %8s%n", "end", "messages");
     for (End end : End.values()) out.printf("  %-34s %8d%n", end.label, report.count(end));
@@ -916,6 +1207,16 @@ public final class FaultSoak {
         report.messages, report.invalidMessages, report.orders, report.wechatRequests, report.wechatAcceptances);
     out.printf("  rounds %d, invocations %d, wall time %.1f s%n", report.rounds, report.invocations,
         report.wall.toMillis() / 1000.0);
+    out.println();
+    out.println("  metrics (EMF sums; each delivery the function handled counts once, under exactly one):");
+    out.printf("  %-22s %8s %10s%n", "metric", "EMF sum", "outcomes");
+    for (String metric : METRICS) {
+      out.printf("  %-22s %8d %10d%n", metric, report.metricSums().get(metric),
+          report.outcomeCounts().getOrDefault(metric, 0L));
+    }
+    out.printf("  %-22s %8s %10d%n", UNCERTAIN_OR_FAILED, "", report.outcomeCounts().getOrDefault(UNCERTAIN_OR_FAILED, 0L));
+    out.printf("  %-22s %8d %10d%n", "total", report.metricSums().values().stream().mapToLong(Long::longValue).sum(),
+        report.outcomeCounts().values().stream().mapToLong(Long::longValue).sum());
     out.printf("  unscripted timeouts (the machine, not a fault script, was too slow for the deadline): %d%n",
         slowNotes.size());
     slowNotes.forEach(note -> out.println("    " + note));

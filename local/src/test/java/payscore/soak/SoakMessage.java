@@ -14,6 +14,8 @@ final class SoakMessage {
   /** How a message left the queue. */
   enum End {
     SENT("sent (first time)"),
+    /** Acknowledged as sent (WeChat accepted it), but the SENT record could not be written: {@code recorded: false}. */
+    SENT_UNRECORDED("sent, SENT record not written"),
     REPLAYED("replayed"),
     INVALID_REQUEST("parked INVALID_REQUEST"),
     WECHATPAY_REJECTED("parked WECHATPAY_REJECTED"),
@@ -33,7 +35,7 @@ final class SoakMessage {
     }
 
     boolean sent() {
-      return this == SENT || this == REPLAYED;
+      return this == SENT || this == REPLAYED || this == SENT_UNRECORDED;
     }
   }
 
@@ -59,6 +61,10 @@ final class SoakMessage {
     String parkedCode;
     /** Shares the outcome of an earlier message of the same batch with the same order and body. */
     boolean repeatInBatch;
+    /** The metric of the EMF line logged with this delivery's outcome (null: none or unreadable). */
+    String logMetric;
+    /** The metrics the contract allows for what the soak saw of this delivery (from SQS, the DLQ, the record, WeChat). */
+    java.util.Set<String> expectedMetrics = java.util.Set.of();
 
     Delivery(String deliveryId, int round, int receive, boolean duringOutage) {
       this.deliveryId = deliveryId;
@@ -75,7 +81,7 @@ final class SoakMessage {
     boolean extraFailure(FaultPlan.Order order) {
       if (!failed) return false;
       if (duringOutage || logResult == null || !"RETRY".equals(logResult)) return true;
-      if ("IN_PROGRESS".equals(logErrorCode)) return true;
+      if ("IN_PROGRESS".equals(logErrorCode) || "DEPENDENCY_UNAVAILABLE".equals(logErrorCode)) return true;
       if (unscriptedTimeout(order)) return true;
       return "INTERNAL_ERROR".equals(logErrorCode) && !order.scriptUnauthorized();
     }
@@ -89,7 +95,8 @@ final class SoakMessage {
       String what = failed ? "retry" : parkedCode != null ? "parked " + parkedCode : String.valueOf(logResult);
       String why = logResult == null ? (failed ? " (no outcome logged: unfinished)" : "")
           : logErrorCode == null ? "" : " " + logErrorCode;
-      return "r" + round + "#" + receive + ":" + what + (failed ? why : "") + (duringOutage ? " [outage]" : "");
+      return "r" + round + "#" + receive + ":" + what + (failed ? why : "") + (duringOutage ? " [outage]" : "")
+          + (logMetric == null ? "" : " {" + logMetric + "}");
     }
   }
 
