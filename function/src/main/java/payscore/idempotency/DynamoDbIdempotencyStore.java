@@ -1,5 +1,6 @@
 package payscore.idempotency;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -7,6 +8,7 @@ import java.util.Objects;
 import java.util.Optional;
 import payscore.idempotency.IdempotencyRecord.LastError;
 import payscore.idempotency.IdempotencyRecord.State;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -20,6 +22,8 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
  * ({@code ALL_OLD}), so a duplicate costs one round trip.
  */
 public final class DynamoDbIdempotencyStore implements IdempotencyStore {
+  /** The client's attempt timeout, which a view's budget only ever shortens. */
+  private static final Duration MAX_ATTEMPT = Duration.ofSeconds(2);
   /** {@code prior_state} of a claim that created its order. */
   private static final String NO_PRIOR_STATE = "NONE";
   /** The table's TTL attribute, in seconds since the epoch. */
@@ -66,10 +70,28 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
 
   private final DynamoDbClient dynamo;
   private final String table;
+  /** How long a request of this view may take in all; null: the client's own timeouts. */
+  private final Duration budget;
 
   public DynamoDbIdempotencyStore(DynamoDbClient dynamo, String table) {
+    this(dynamo, table, null);
+  }
+
+  private DynamoDbIdempotencyStore(DynamoDbClient dynamo, String table, Duration budget) {
     this.dynamo = Objects.requireNonNull(dynamo, "dynamo");
     this.table = Objects.requireNonNull(table, "table");
+    this.budget = budget;
+  }
+
+  /** Every request of the view, retries included, ends within {@code budget}: the SDK's call timeout. */
+  @Override
+  public IdempotencyStore within(Duration budget) {
+    return new DynamoDbIdempotencyStore(dynamo, table, budget);
+  }
+
+  private void bounded(AwsRequestOverrideConfiguration.Builder request) {
+    if (budget == null) return;
+    request.apiCallTimeout(budget).apiCallAttemptTimeout(budget.compareTo(MAX_ATTEMPT) < 0 ? budget : MAX_ATTEMPT);
   }
 
   @Override
@@ -92,6 +114,7 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     values.put(":none", s(NO_PRIOR_STATE));
     try {
       UpdateItemResponse response = dynamo.updateItem(request -> request
+          .overrideConfiguration(this::bounded)
           .tableName(table)
           .key(Map.of("pk", s(key)))
           .conditionExpression(CLAIM_CONDITION)
@@ -131,6 +154,7 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
   @Override
   public Optional<IdempotencyRecord> find(String key) {
     Map<String, AttributeValue> item = dynamo.getItem(request -> request
+          .overrideConfiguration(this::bounded)
         .tableName(table)
         .key(Map.of("pk", s(key)))
         .consistentRead(true)).item();
@@ -172,6 +196,7 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     String finalCondition = condition;
     try {
       UpdateItemResponse response = dynamo.updateItem(request -> request
+          .overrideConfiguration(this::bounded)
           .tableName(table)
           .key(Map.of("pk", s(key)))
           .conditionExpression(finalCondition)
@@ -189,6 +214,7 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
   public boolean release(String key, String token) {
     try {
       dynamo.deleteItem(request -> request
+          .overrideConfiguration(this::bounded)
           .tableName(table)
           .key(Map.of("pk", s(key)))
           .conditionExpression("#token = :token AND #state = :in_progress")
@@ -216,6 +242,7 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     values.put(":by", s(resolution.resolvedBy()));
     try {
       UpdateItemResponse response = dynamo.updateItem(request -> request
+          .overrideConfiguration(this::bounded)
           .tableName(table)
           .key(Map.of("pk", s(key)))
           .conditionExpression(RESOLVE_CONDITION)

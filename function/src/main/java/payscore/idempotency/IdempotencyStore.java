@@ -40,6 +40,14 @@ public interface IdempotencyStore {
   Settlement resolve(String key, IdempotencyRecord.Resolution resolution, Instant now);
 
   /**
+   * This store with every call, retries included, bounded by {@code budget}, so that a write never
+   * outlives the invocation that makes it. A store without remote calls is itself.
+   */
+  default IdempotencyStore within(java.time.Duration budget) {
+    return this;
+  }
+
+  /**
    * @param applied whether this call settled the order
    * @param record the record as written when applied; otherwise the current one (null: no record)
    */

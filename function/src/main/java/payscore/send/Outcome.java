@@ -122,6 +122,16 @@ public record Outcome(
         Disposition.PARK, Metric.Invalid, false, Detail.ERRORS, null, null, errors);
   }
 
+  /**
+   * The row of an SQS message whose order did not finish by the time the batch response was due:
+   * it goes back to the queue. {@code atWeChat}: a send was under way, so it may have arrived.
+   */
+  public static Outcome unfinished(boolean atWeChat) {
+    return new Outcome(Kind.UPSTREAM_TIMEOUT, 504, "UNFINISHED", "the order did not finish within the invocation",
+        null, Disposition.RETRY, atWeChat ? Metric.Uncertain : Metric.Failed, true, Detail.NONE, null, null,
+        List.of());
+  }
+
   /** The row for a configuration or dependency failure; {@code message} names the cause, never a secret. */
   public static Outcome internalError(String message) {
     return new Outcome(Kind.INTERNAL_ERROR, 500, "INTERNAL_ERROR", message, null,

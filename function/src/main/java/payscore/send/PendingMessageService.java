@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import payscore.idempotency.Claim;
 import payscore.idempotency.Finish;
@@ -19,6 +20,7 @@ import payscore.merchant.MerchantSource;
 import payscore.request.PendingMessage;
 import payscore.request.ResolutionRequest;
 import payscore.wechatpay.SendOutcome;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 
 /**
@@ -29,8 +31,13 @@ import software.amazon.awssdk.core.exception.SdkException;
 public final class PendingMessageService {
   /** Lease beyond the invocation's end, for clock differences between instances and DynamoDB. */
   static final Duration LEASE_SKEW = Duration.ofSeconds(2);
-  /** Kept back from the invocation for answering once the outcome is written. */
-  static final Duration RETURN_RESERVE = Duration.ofMillis(300);
+  /**
+   * Kept back from the invocation for answering once the outcome is written: more than the SQS
+   * handler keeps for returning its batch response, so every write ends before it stops waiting.
+   */
+  static final Duration RETURN_RESERVE = Duration.ofMillis(600);
+  /** Less time than this left is too little for a DynamoDB write: it is not started. */
+  static final Duration MIN_WRITE_TIME = Duration.ofMillis(100);
 
   private final IdempotencyStore store;
   private final MerchantSource merchants;
@@ -99,8 +106,10 @@ public final class PendingMessageService {
     String token = leaseTokens.get();
     Claim claim;
     try {
-      claim = store.claim(key, hash, token, now, invocationEnd.plus(LEASE_SKEW),
-          now.plus(recordLifetime).getEpochSecond());
+      // Bounded by the send deadline: a claim answered later than that could not be used anyway.
+      Duration budget = Duration.between(now, sendDeadline);
+      claim = store.within(budget.compareTo(MIN_WRITE_TIME) < 0 ? MIN_WRITE_TIME : budget)
+          .claim(key, hash, token, now, invocationEnd.plus(LEASE_SKEW), now.plus(recordLifetime).getEpochSecond());
     } catch (SdkException e) {
       abandon(key, token);
       return new SendResult.DependencyUnavailable("could not claim the order in DynamoDB ("
@@ -148,7 +157,7 @@ public final class PendingMessageService {
         new IdempotencyRecord.Resolution(request.sent(), request.reason(), now, resolvedBy);
     try {
       IdempotencyStore.Settlement settlement =
-          retried(() -> store.resolve(key, resolution, now), invocationEnd.minus(RETURN_RESERVE));
+          retried(view -> view.resolve(key, resolution, now), invocationEnd.minus(RETURN_RESERVE));
       if (settlement.applied()) return new ResolveResult.Resolved(settlement.record());
       return settlement.record() == null ? new ResolveResult.NotFound()
           : new ResolveResult.NotResolvable(settlement.record());
@@ -174,7 +183,7 @@ public final class PendingMessageService {
         // WeChat has the message: the SENT record is written with retries until the deadline.
         case SendOutcome.Accepted accepted -> {
           try {
-            yield retried(() -> store.finish(key, hash, claim.token(), Finish.sent(accepted.requestId()),
+            yield retried(view -> view.finish(key, hash, claim.token(), Finish.sent(accepted.requestId()),
                 clock.instant()), writeBy)
                 .<SendResult>map(record -> new SendResult.Sent(record, false))
                 .orElseGet(() -> new SendResult.SentUnrecorded(accepted.requestId(), clock.instant()));
@@ -184,12 +193,12 @@ public final class PendingMessageService {
         }
         // An earlier attempt may have been taken; WeChat's refusal of the retry may mean exactly that.
         case SendOutcome.Rejected rejected when maybeSentBefore ->
-            retried(() -> store.finish(key, hash, claim.token(), Finish.outcomeUnknown(rejected.requestId(), error),
+            retried(view -> view.finish(key, hash, claim.token(), Finish.outcomeUnknown(rejected.requestId(), error),
                 clock.instant()), writeBy)
                 .<SendResult>map(SendResult.OutcomeUnknown::new)
                 .orElseGet(() -> new SendResult.UpstreamError(rejected));
         case SendOutcome.Rejected rejected -> {
-          retried(() -> store.finish(key, hash, claim.token(), Finish.rejected(rejected.requestId(), error),
+          retried(view -> view.finish(key, hash, claim.token(), Finish.rejected(rejected.requestId(), error),
               clock.instant()), writeBy);
           yield new SendResult.Rejected(rejected);
         }
@@ -205,11 +214,11 @@ public final class PendingMessageService {
           yield new SendResult.UpstreamTimeout(deadlinePassed);
         }
         case SendOutcome.TimedOut timedOut -> {
-          retried(() -> store.finish(key, hash, claim.token(), Finish.unknown(null, error), clock.instant()), writeBy);
+          retried(view -> view.finish(key, hash, claim.token(), Finish.unknown(null, error), clock.instant()), writeBy);
           yield new SendResult.UpstreamTimeout(timedOut);
         }
         case SendOutcome.Uncertain uncertain -> {
-          retried(() -> store.finish(key, hash, claim.token(), Finish.unknown(uncertain.requestId(), error),
+          retried(view -> view.finish(key, hash, claim.token(), Finish.unknown(uncertain.requestId(), error),
               clock.instant()), writeBy);
           yield new SendResult.UpstreamError(uncertain);
         }
@@ -226,10 +235,10 @@ public final class PendingMessageService {
   private void notSentThisTime(String key, String hash, Claim.Granted claim, SendOutcome outcome, LastError error,
       Instant writeBy) {
     if (claim.mayHaveBeenSentBefore()) {
-      retried(() -> store.finish(key, hash, claim.token(), Finish.unknown(outcome.requestId(), error),
+      retried(view -> view.finish(key, hash, claim.token(), Finish.unknown(outcome.requestId(), error),
           clock.instant()), writeBy);
     } else {
-      retried(() -> store.release(key, claim.token()), writeBy);
+      retried(view -> view.release(key, claim.token()), writeBy);
     }
   }
 
@@ -238,14 +247,19 @@ public final class PendingMessageService {
    * request's lease token, so a retry of a write that was applied but whose answer was lost meets
    * its own write and changes nothing more.
    */
-  private <T> T retried(Supplier<T> write, Instant until) {
+  private <T> T retried(Function<IdempotencyStore, T> write, Instant until) {
     long backoffMillis = 50;
     while (true) {
+      Duration left = Duration.between(clock.instant(), until);
+      if (left.compareTo(MIN_WRITE_TIME) < 0) {
+        throw SdkClientException.create("no time left in the invocation to write the record");
+      }
       try {
-        return write.get();
+        // Each attempt is bounded by what is left, so the last one never outlives the invocation.
+        return write.apply(store.within(left));
       } catch (SdkException e) {
         Instant next = clock.instant().plusMillis(backoffMillis);
-        if (!next.isBefore(until)) throw e;
+        if (Duration.between(next, until).compareTo(MIN_WRITE_TIME) < 0) throw e;
         pause.accept(Duration.ofMillis(backoffMillis));
         backoffMillis = Math.min(backoffMillis * 2, 800);
       }

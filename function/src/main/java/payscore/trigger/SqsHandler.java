@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import payscore.json.JsonTrees;
 import payscore.observe.OutcomeLog;
@@ -60,19 +62,54 @@ public final class SqsHandler implements EventHandler {
     Map<String, Ending> endings = new HashMap<>();
     // Closed once this call returns: work still running then starts no send and parks nothing,
     // since SQS delivers its messages again.
-    AtomicBoolean open = new AtomicBoolean(true);
+    Batch batch = new Batch();
     for (BatchPlan.Invalid invalid : plan.invalid()) {
       Instant started = clock.instant();
-      Ending ending = end(invalid.id(), invalid.body(), invalid.attributes(), Outcome.invalid(invalid.errors()), open);
+      Ending ending = end(invalid.id(), invalid.body(), invalid.attributes(), Outcome.invalid(invalid.errors()), batch);
       endings.put(invalid.id(), ending);
       log(invalid.id(), invalid.outOrderNo(), null, ending, started);
     }
-    Map<String, Callable<Map<String, Ending>>> work = new LinkedHashMap<>();
-    plan.byOrder().forEach((order, messages) -> work.put(order, () -> runOrder(messages, invocationEnd, open)));
+    Map<String, Callable<Void>> work = new LinkedHashMap<>();
+    plan.byOrder().forEach((order, messages) -> work.put(order, () -> {
+      runOrder(order, messages, invocationEnd, batch);
+      return null;
+    }));
     orders.run(work, invocationEnd.minus(RETURN_RESERVE), (order, why) -> log.problem("order_unfinished",
-        "order " + order + " did not finish in the invocation (" + why + ")")).values().forEach(endings::putAll);
-    open.set(false);
+        "order " + order + " did not finish in the invocation (" + why + ")"));
+    endings.putAll(batch.close());
+    // Each message is counted once: one whose order did not finish goes back to the queue now.
+    Instant now = clock.instant();
+    plan.byOrder().forEach((order, messages) -> {
+      for (BatchPlan.Queued queued : messages) {
+        if (endings.containsKey(queued.id())) continue;
+        Ending unfinished = new Ending(Outcome.unfinished(batch.atWeChat.contains(order)), Disposition.RETRY);
+        log(queued.id(), queued.message().outOrderNo(), queued.message().subMchid(), unfinished, now);
+      }
+    });
     return response(plan.ids(), endings);
+  }
+
+  /**
+   * One call's shared state. It closes when the call returns its response: work still running then
+   * starts no send, parks nothing and logs nothing, since SQS delivers its messages again and the
+   * return has counted them. A message's end counts only if it was recorded while open.
+   */
+  private static final class Batch {
+    final AtomicBoolean open = new AtomicBoolean(true);
+    final Set<String> atWeChat = ConcurrentHashMap.newKeySet();
+    private final Map<String, Ending> ended = new HashMap<>();
+
+    /** Whether the end was recorded: false once the call has returned. */
+    synchronized boolean record(String id, Ending ending) {
+      if (!open.get()) return false;
+      ended.put(id, ending);
+      return true;
+    }
+
+    synchronized Map<String, Ending> close() {
+      open.set(false);
+      return Map.copyOf(ended);
+    }
   }
 
   /** The answer when the function itself could not be built: every message goes back to the queue. */
@@ -83,11 +120,10 @@ public final class SqsHandler implements EventHandler {
   }
 
   /** One order's messages, in batch order; a repeat of an earlier message shares its end. */
-  private Map<String, Ending> runOrder(List<BatchPlan.Queued> messages, Instant invocationEnd, AtomicBoolean open) {
-    Map<String, Ending> byId = new HashMap<>();
+  private void runOrder(String order, List<BatchPlan.Queued> messages, Instant invocationEnd, Batch batch) {
     Map<String, Ending> byHash = new HashMap<>();
     for (BatchPlan.Queued queued : messages) {
-      if (!open.get()) break;
+      if (!batch.open.get()) break;
       Instant started = clock.instant();
       String hash = queued.message().payloadHash();
       Ending first = byHash.get(hash);
@@ -95,22 +131,23 @@ public final class SqsHandler implements EventHandler {
       if (first != null) {
         // The DLQ holds messages, not orders: a repeat of a parked message is parked too.
         ending = first.disposition == Disposition.PARK
-            ? end(queued.id(), queued.body(), queued.attributes(), first.outcome.asRepeat(), open)
+            ? end(queued.id(), queued.body(), queued.attributes(), first.outcome.asRepeat(), batch)
             : new Ending(first.outcome.asRepeat(), first.disposition);
       } else {
-        ending = end(queued.id(), queued.body(), queued.attributes(),
-            Outcome.of(service.send(queued.message(), invocationEnd)), open);
+        batch.atWeChat.add(order);
+        Outcome outcome = Outcome.of(service.send(queued.message(), invocationEnd));
+        batch.atWeChat.remove(order);
+        ending = end(queued.id(), queued.body(), queued.attributes(), outcome, batch);
         byHash.put(hash, ending);
       }
-      byId.put(queued.id(), ending);
+      if (!batch.record(queued.id(), ending)) return;
       log(queued.id(), queued.message().outOrderNo(), queued.message().subMchid(), ending, started);
     }
-    return byId;
   }
 
-  private Ending end(String id, String body, JsonNode attributes, Outcome outcome, AtomicBoolean open) {
+  private Ending end(String id, String body, JsonNode attributes, Outcome outcome, Batch batch) {
     if (outcome.disposition() != Disposition.PARK) return new Ending(outcome, outcome.disposition());
-    boolean parked = open.get() && deadLetters.park(id, body, attributes, outcome.code(), outcome.message());
+    boolean parked = batch.open.get() && deadLetters.park(id, body, attributes, outcome.code(), outcome.message());
     return new Ending(outcome, parked ? Disposition.PARK : Disposition.RETRY);
   }
 
