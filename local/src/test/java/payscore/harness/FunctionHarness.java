@@ -64,17 +64,42 @@ public final class FunctionHarness implements AutoCloseable {
   private PendingMessageFunction function;
   /** The function's clock: tests advance it instead of waiting for leases. */
   public final SteppedClock clock = new SteppedClock();
+  /** How the function verifies WeChat Pay's answers, as the secret configures it. */
+  public final Verification verification;
+
+  /** Which keys the merchant secret carries to verify WeChat Pay's answers, and how the simulator signs. */
+  public enum Verification {
+    /** {@code wechatpay_public_key_id} and {@code wechatpay_public_key} (and an {@code apiv3_key}); the usual. */
+    PUBLIC_KEY,
+    /**
+     * Only {@code apiv3_key}: the function must download the platform certificates from {@code GET
+     * /v3/certificates}, and the simulator signs with a platform certificate.
+     */
+    PLATFORM_CERTIFICATES
+  }
 
   public FunctionHarness(URI moto, Map<String, String> extraEnv) throws IOException {
+    this(moto, extraEnv, Verification.PUBLIC_KEY);
+  }
+
+  public FunctionHarness(URI moto, Map<String, String> extraEnv, Verification verification) throws IOException {
+    this.verification = java.util.Objects.requireNonNull(verification, "verification");
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     this.merchantKey = TestKeys.rsa2048();
     merchantKeys.add(merchantKey);
     this.merchantSerial = "5F1C72E2A8931B72A2E13AF8DEE92471EB39" + suffix.substring(0, 4).toUpperCase();
     this.wechatpayKey = TestKeys.rsa2048();
-    this.wechat = WeChatPaySimulator.builder()
-        .merchant(MCHID, merchantSerial, merchantKey.getPublic())
-        .publicKeyMode(PUBLIC_KEY_ID, wechatpayKey)
-        .start();
+    WeChatPaySimulator.Builder simulator = WeChatPaySimulator.builder()
+        .merchant(MCHID, merchantSerial, merchantKey.getPublic());
+    if (verification == Verification.PUBLIC_KEY) {
+      simulator.publicKeyMode(PUBLIC_KEY_ID, wechatpayKey);
+    } else {
+      Instant now = Instant.now();
+      simulator.platformCertificateMode(APIV3_KEY, List.of(TestKeys.platformCertificate(
+          "6A1B" + UUID.randomUUID().toString().replace("-", "").substring(0, 28).toUpperCase(),
+          now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(365)))));
+    }
+    this.wechat = simulator.start();
     this.dynamo = MotoClients.dynamo(moto);
     this.secrets = MotoClients.secrets(moto);
     this.queues = MotoClients.sqs(moto);
@@ -284,8 +309,10 @@ public final class FunctionHarness implements AutoCloseable {
     secret.put("mchid", MCHID);
     secret.put("merchant_serial_no", serial);
     secret.put("merchant_private_key", TestKeys.privateKeyPem(merchant.getPrivate()));
-    secret.put("wechatpay_public_key_id", PUBLIC_KEY_ID);
-    secret.put("wechatpay_public_key", TestKeys.publicKeyPem(wechatpayKey.getPublic()));
+    if (verification == Verification.PUBLIC_KEY) {
+      secret.put("wechatpay_public_key_id", PUBLIC_KEY_ID);
+      secret.put("wechatpay_public_key", TestKeys.publicKeyPem(wechatpayKey.getPublic()));
+    }
     secret.put("apiv3_key", APIV3_KEY);
     return secret.toString();
   }

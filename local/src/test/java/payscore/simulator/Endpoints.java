@@ -38,6 +38,8 @@ final class Endpoints implements HttpHandler {
   /** How long WeChat takes to answer an unscripted send, as a network round trip would. */
   private final java.time.Duration answerDelay;
   private final Set<HttpExchange> hanging = ConcurrentHashMap.newKeySet();
+  /** What GET /v3/certificates answers instead of the list while it fails; null while it works. */
+  private volatile Reply certificateFailure;
 
   /** A send-pendingmessage request's path: the decoded order number and which variant. */
   private record Target(String outOrderNo, boolean partner) {}
@@ -205,7 +207,16 @@ final class Endpoints implements HttpHandler {
     return body.toString().getBytes(StandardCharsets.UTF_8);
   }
 
+  /** While {@code failure} is not null, GET /v3/certificates answers it instead of the list. */
+  void certificateFailure(Reply failure) {
+    certificateFailure = failure;
+  }
+
   private Outcome certificates(IncomingRequest request) {
+    Reply failure = certificateFailure;
+    if (failure != null) {
+      return new Outcome(Verdict.SCRIPTED, failure);
+    }
     Optional<Outcome> refusal = authenticator.refusal(request);
     if (refusal.isPresent()) {
       return refusal.get();

@@ -94,6 +94,28 @@ public final class WeChatPaySimulator implements AutoCloseable {
     orders.defaultBehaviour(Objects.requireNonNull(behaviour, "behaviour"));
   }
 
+  /**
+   * From now on {@code GET /v3/certificates} fails: it answers {@code status} {@code SYSTEM_ERROR},
+   * unsigned, until {@link #serveCertificates()}. Sends are not affected.
+   */
+  public void failCertificateDownloads(int status) {
+    if (status < 400 || status > 599) {
+      throw new IllegalArgumentException("not an error status: " + status);
+    }
+    endpoints.certificateFailure(Reply.error(status, "SYSTEM_ERROR", "系统错误"));
+  }
+
+  /** Ends {@link #failCertificateDownloads}: {@code GET /v3/certificates} serves the list again. */
+  public void serveCertificates() {
+    endpoints.certificateFailure(null);
+  }
+
+  /** The {@code GET /v3/certificates} requests received, in arrival order. */
+  public List<RecordedRequest> certificateRequests() {
+    return log.snapshot().stream()
+        .filter(request -> request.method().equals("GET") && request.rawPath().equals("/v3/certificates")).toList();
+  }
+
   /** Every request received, on any path, in arrival order. */
   public List<RecordedRequest> requests() {
     return log.snapshot();
