@@ -20,7 +20,6 @@ import payscore.merchant.MerchantSource;
 import payscore.request.PendingMessage;
 import payscore.request.ResolutionRequest;
 import payscore.wechatpay.SendOutcome;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 
 /**
@@ -250,13 +249,11 @@ public final class PendingMessageService {
   private <T> T retried(Function<IdempotencyStore, T> write, Instant until) {
     long backoffMillis = 50;
     while (true) {
+      // Each attempt is bounded by what is left, so the last one never outlives the invocation; the
+      // first is made however little is left, as the write is the only way to leave a true record.
       Duration left = Duration.between(clock.instant(), until);
-      if (left.compareTo(MIN_WRITE_TIME) < 0) {
-        throw SdkClientException.create("no time left in the invocation to write the record");
-      }
       try {
-        // Each attempt is bounded by what is left, so the last one never outlives the invocation.
-        return write.apply(store.within(left));
+        return write.apply(store.within(left.compareTo(MIN_WRITE_TIME) < 0 ? MIN_WRITE_TIME : left));
       } catch (SdkException e) {
         Instant next = clock.instant().plusMillis(backoffMillis);
         if (Duration.between(next, until).compareTo(MIN_WRITE_TIME) < 0) throw e;
