@@ -85,6 +85,14 @@ public final class PendingMessageService {
    * @param invocationEnd when the Lambda invocation will be stopped; nothing outlives it
    */
   public SendResult send(PendingMessage message, Instant invocationEnd) {
+    return send(message, invocationEnd, () -> { });
+  }
+
+  /**
+   * As {@link #send(PendingMessage, Instant)}, telling {@code beforeWeChat} when the request is
+   * about to leave for WeChat: from then on it may have arrived, whatever happens to this call.
+   */
+  public SendResult send(PendingMessage message, Instant invocationEnd, Runnable beforeWeChat) {
     Merchant merchant;
     try {
       merchant = merchants.current();
@@ -122,6 +130,7 @@ public final class PendingMessageService {
       case Claim.Granted won -> granted = won;
     }
 
+    beforeWeChat.run();
     SendOutcome outcome = merchant.wechatpay().sendPendingMessage(message.subMchid(), message.outOrderNo(), body,
         sendDeadline);
     if (outcome instanceof SendOutcome.NotProcessed && outcome.status() == 401) {

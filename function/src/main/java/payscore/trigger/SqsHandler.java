@@ -12,14 +12,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import payscore.json.JsonTrees;
 import payscore.observe.OutcomeLog;
 import payscore.request.PendingMessageReader;
 import payscore.send.Outcome;
 import payscore.send.Outcome.Disposition;
+import payscore.trigger.BatchProgress.Ending;
 import payscore.send.PendingMessageService;
 
 /**
@@ -38,8 +36,6 @@ public final class SqsHandler implements EventHandler {
   private final OutcomeLog log;
   private final Clock clock;
 
-  /** How one message ended: its row, and what actually happened to it (a failed park is a retry). */
-  private record Ending(Outcome outcome, Disposition disposition) {}
 
   public SqsHandler(PendingMessageReader reader, PendingMessageService service, DeadLetterQueue deadLetters,
       java.util.concurrent.ExecutorService workers, OutcomeLog log, Clock clock) {
@@ -62,7 +58,7 @@ public final class SqsHandler implements EventHandler {
     Map<String, Ending> endings = new HashMap<>();
     // Closed once this call returns: work still running then starts no send and parks nothing,
     // since SQS delivers its messages again.
-    Batch batch = new Batch();
+    BatchProgress batch = new BatchProgress();
     for (BatchPlan.Invalid invalid : plan.invalid()) {
       Instant started = clock.instant();
       Ending ending = end(invalid.id(), invalid.body(), invalid.attributes(), Outcome.invalid(invalid.errors()), batch);
@@ -89,29 +85,6 @@ public final class SqsHandler implements EventHandler {
     return response(plan.ids(), endings);
   }
 
-  /**
-   * One call's shared state. It closes when the call returns its response: work still running then
-   * starts no send, parks nothing and logs nothing, since SQS delivers its messages again and the
-   * return has counted them. A message's end counts only if it was recorded while open.
-   */
-  private static final class Batch {
-    final AtomicBoolean open = new AtomicBoolean(true);
-    final Set<String> atWeChat = ConcurrentHashMap.newKeySet();
-    private final Map<String, Ending> ended = new HashMap<>();
-
-    /** Whether the end was recorded: false once the call has returned. */
-    synchronized boolean record(String id, Ending ending) {
-      if (!open.get()) return false;
-      ended.put(id, ending);
-      return true;
-    }
-
-    synchronized Map<String, Ending> close() {
-      open.set(false);
-      return Map.copyOf(ended);
-    }
-  }
-
   /** The answer when the function itself could not be built: every message goes back to the queue. */
   public static ObjectNode unavailable(JsonNode event) {
     List<String> ids = new java.util.ArrayList<>();
@@ -120,7 +93,7 @@ public final class SqsHandler implements EventHandler {
   }
 
   /** One order's messages, in batch order; a repeat of an earlier message shares its end. */
-  private void runOrder(String order, List<BatchPlan.Queued> messages, Instant invocationEnd, Batch batch) {
+  private void runOrder(String order, List<BatchPlan.Queued> messages, Instant invocationEnd, BatchProgress batch) {
     Map<String, Ending> byHash = new HashMap<>();
     for (BatchPlan.Queued queued : messages) {
       if (!batch.open.get()) break;
@@ -130,12 +103,12 @@ public final class SqsHandler implements EventHandler {
       Ending ending;
       if (first != null) {
         // The DLQ holds messages, not orders: a repeat of a parked message is parked too.
-        ending = first.disposition == Disposition.PARK
-            ? end(queued.id(), queued.body(), queued.attributes(), first.outcome.asRepeat(), batch)
-            : new Ending(first.outcome.asRepeat(), first.disposition);
+        ending = first.disposition() == Disposition.PARK
+            ? end(queued.id(), queued.body(), queued.attributes(), first.outcome().asRepeat(), batch)
+            : new Ending(first.outcome().asRepeat(), first.disposition());
       } else {
-        batch.atWeChat.add(order);
-        Outcome outcome = Outcome.of(service.send(queued.message(), invocationEnd));
+        Outcome outcome =
+            Outcome.of(service.send(queued.message(), invocationEnd, () -> batch.atWeChat.add(order)));
         batch.atWeChat.remove(order);
         ending = end(queued.id(), queued.body(), queued.attributes(), outcome, batch);
         byHash.put(hash, ending);
@@ -145,19 +118,19 @@ public final class SqsHandler implements EventHandler {
     }
   }
 
-  private Ending end(String id, String body, JsonNode attributes, Outcome outcome, Batch batch) {
+  private Ending end(String id, String body, JsonNode attributes, Outcome outcome, BatchProgress batch) {
     if (outcome.disposition() != Disposition.PARK) return new Ending(outcome, outcome.disposition());
     boolean parked = batch.open.get() && deadLetters.park(id, body, attributes, outcome.code(), outcome.message());
     return new Ending(outcome, parked ? Disposition.PARK : Disposition.RETRY);
   }
 
   private void log(String id, String outOrderNo, String subMchid, Ending ending, Instant started) {
-    String result = switch (ending.disposition) {
-      case ACK -> ending.outcome.logResult();
+    String result = switch (ending.disposition()) {
+      case ACK -> ending.outcome().logResult();
       case PARK -> "PARKED";
       case RETRY -> "RETRY";
     };
-    log.outcome(OutcomeLines.entry("sqs", outOrderNo, subMchid, id, result, ending.outcome.code(), ending.outcome,
+    log.outcome(OutcomeLines.entry("sqs", outOrderNo, subMchid, id, result, ending.outcome().code(), ending.outcome(),
         Duration.between(started, clock.instant()).toMillis()));
   }
 
@@ -166,7 +139,7 @@ public final class SqsHandler implements EventHandler {
     ArrayNode failures = response.putArray("batchItemFailures");
     for (String id : ids) {
       Ending ending = endings.get(id);
-      if (ending == null || ending.disposition == Disposition.RETRY) failures.addObject().put("itemIdentifier", id);
+      if (ending == null || ending.disposition() == Disposition.RETRY) failures.addObject().put("itemIdentifier", id);
     }
     return response;
   }

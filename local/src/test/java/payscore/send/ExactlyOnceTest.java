@@ -85,7 +85,7 @@ class ExactlyOnceTest extends FunctionTest {
   @Test
   void crashAfterSendingLeavesARecordThatNeverLetsASecondMessageThrough() throws Exception {
     harness.wechat.script("CRASH-1", Behaviour.acceptThenHang());
-    Process holder = startInvocationProcess(FunctionHarness.httpPost("CRASH-1", BODY), Duration.ofSeconds(3));
+    Process holder = startInvocationProcess(FunctionHarness.httpPost("CRASH-1", BODY), Duration.ofSeconds(10));
     awaitAccepted("CRASH-1");
     holder.destroyForcibly().waitFor(); // the holder dies mid-send: no outcome is ever written
     assertEquals("IN_PROGRESS", harness.state("CRASH-1"));
