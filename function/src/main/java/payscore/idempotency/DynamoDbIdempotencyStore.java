@@ -38,6 +38,7 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
   // Operands are read from the item as it was before the update: #prior keeps the state this claim
   // replaced, so a claim whose answer was lost can still tell what came before it.
   private static final String CLAIM_UPDATE = "SET #prior = if_not_exists(#state, :none),"
+      + " #prior_sending = if_not_exists(#sending, :true), #sending = :false,"
       + " #state = :in_progress, #hash = :hash, #lease = :lease,"
       + " #token = :token, #review = :false, #attempts = if_not_exists(#attempts, :zero) + :one,"
       + " #created = if_not_exists(#created, :now), #updated = :now, #expires = :expires";
@@ -46,6 +47,8 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
       Map.entry("#pk", "pk"),
       Map.entry("#state", "state"),
       Map.entry("#prior", "prior_state"),
+      Map.entry("#sending", "sending"),
+      Map.entry("#prior_sending", "prior_sending"),
       Map.entry("#hash", "payload_hash"),
       Map.entry("#lease", "lease_until"),
       Map.entry("#token", "lease_token"),
@@ -112,6 +115,7 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     values.put(":now", s(now.toString()));
     values.put(":expires", n(expiresAt));
     values.put(":none", s(NO_PRIOR_STATE));
+    values.put(":true", AttributeValue.fromBool(true));
     try {
       UpdateItemResponse response = dynamo.updateItem(request -> request
           .overrideConfiguration(this::bounded)
@@ -135,8 +139,9 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
         // Our own claim: an earlier attempt of this call was applied and its answer lost, and the
         // SDK's retry met it. It is granted, with what it replaced as the earlier attempt did.
         String prior = string(item, "prior_state");
+        AttributeValue priorSending = item.get("prior_sending");
         IdempotencyRecord previous = prior == null || prior.equals(NO_PRIOR_STATE) ? null
-            : current.withState(State.valueOf(prior));
+            : current.withState(State.valueOf(prior), priorSending == null || !Boolean.FALSE.equals(priorSending.bool()));
         return new Claim.Granted(token, current.attempts(), previous);
       }
       return new Claim.Refused(current);
@@ -149,6 +154,24 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
    */
   public void prime() {
     find("snapstart#priming");
+  }
+
+  @Override
+  public boolean markSending(String key, String token) {
+    try {
+      dynamo.updateItem(request -> request
+          .overrideConfiguration(this::bounded)
+          .tableName(table)
+          .key(Map.of("pk", s(key)))
+          .conditionExpression("#token = :token AND #state = :in_progress")
+          .updateExpression("SET #sending = :true")
+          .expressionAttributeNames(Map.of("#token", "lease_token", "#state", "state", "#sending", "sending"))
+          .expressionAttributeValues(Map.of(":token", s(token), ":in_progress", s(State.IN_PROGRESS.name()),
+              ":true", AttributeValue.fromBool(true))));
+      return true;
+    } catch (ConditionalCheckFailedException e) {
+      return false;
+    }
   }
 
   @Override
@@ -286,7 +309,9 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
         instant(item, "sent_at"),
         number(item, EXPIRES_AT),
         item.containsKey("resolution") ? new IdempotencyRecord.Resolution("SENT".equals(string(item, "resolution")),
-            string(item, "resolution_reason"), instant(item, "resolved_at"), string(item, "resolved_by")) : null);
+            string(item, "resolution_reason"), instant(item, "resolved_at"), string(item, "resolved_by")) : null,
+        // A record without the flag was written before it existed: its holder may have sent.
+        !item.containsKey("sending") || !Boolean.FALSE.equals(item.get("sending").bool()));
   }
 
   private static AttributeValue lastError(LastError error) {

@@ -14,6 +14,8 @@ import java.time.Instant;
  * @param attempts how many times the order was claimed for sending
  * @param expiresAt the table's TTL, in seconds since the epoch
  * @param resolution how an operator settled the order, if one did; null otherwise
+ * @param sending while {@link State#IN_PROGRESS}: whether the holder's request may have left for
+ *     WeChat (false: it was claimed but never sent, so a takeover may treat it as nothing sent)
  */
 public record IdempotencyRecord(
     String key,
@@ -29,7 +31,8 @@ public record IdempotencyRecord(
     Instant updatedAt,
     Instant sentAt,
     long expiresAt,
-    Resolution resolution) {
+    Resolution resolution,
+    boolean sending) {
 
   public enum State { IN_PROGRESS, SENT, REJECTED, UNKNOWN }
 
@@ -45,12 +48,20 @@ public record IdempotencyRecord(
     }
   }
 
-  /** A record no operator settled. */
+  /** A record no operator settled, whose holder may have sent (the cautious reading). */
   public IdempotencyRecord(String key, State state, String payloadHash, Instant leaseUntil, String leaseToken,
       boolean needsReview, int attempts, String wechatpayRequestId, LastError lastError, Instant createdAt,
       Instant updatedAt, Instant sentAt, long expiresAt) {
     this(key, state, payloadHash, leaseUntil, leaseToken, needsReview, attempts, wechatpayRequestId, lastError,
-        createdAt, updatedAt, sentAt, expiresAt, null);
+        createdAt, updatedAt, sentAt, expiresAt, null, true);
+  }
+
+  /** A record whose holder may have sent (the cautious reading). */
+  public IdempotencyRecord(String key, State state, String payloadHash, Instant leaseUntil, String leaseToken,
+      boolean needsReview, int attempts, String wechatpayRequestId, LastError lastError, Instant createdAt,
+      Instant updatedAt, Instant sentAt, long expiresAt, Resolution resolution) {
+    this(key, state, payloadHash, leaseUntil, leaseToken, needsReview, attempts, wechatpayRequestId, lastError,
+        createdAt, updatedAt, sentAt, expiresAt, resolution, true);
   }
 
   /** WeChat's (or the network's) last refusal or failure for this order. */
@@ -58,13 +69,13 @@ public record IdempotencyRecord(
 
   /** Whether a request for this order may have reached WeChat, judging by this record alone. */
   public boolean mayHaveReachedWeChat() {
-    return state != State.REJECTED;
+    return state != State.REJECTED && !(state == State.IN_PROGRESS && !sending);
   }
 
   /** The same record in another state: what a claim replaced, when only that state is known. */
-  public IdempotencyRecord withState(State other) {
+  public IdempotencyRecord withState(State other, boolean otherSending) {
     return new IdempotencyRecord(key, other, payloadHash, leaseUntil, leaseToken, needsReview, attempts,
-        wechatpayRequestId, lastError, createdAt, updatedAt, sentAt, expiresAt, resolution);
+        wechatpayRequestId, lastError, createdAt, updatedAt, sentAt, expiresAt, resolution, otherSending);
   }
 
   /** Whether an operator may settle it now: unknown, or held by a claim whose lease has passed. */

@@ -21,6 +21,12 @@ public interface IdempotencyStore {
   Optional<IdempotencyRecord> find(String key);
 
   /**
+   * Marks the claim {@code token} as sending, just before its request leaves for WeChat: until then a
+   * claim whose holder died counts as nothing sent. Whether the claim is still this caller's.
+   */
+  boolean markSending(String key, String token);
+
+  /**
    * Ends the claim {@code token} with {@code finish} and returns the record as written; empty when
    * the claim was lost (its lease
    * passed and another request took the order over). A {@code SENT} finish is also written over a

@@ -130,6 +130,16 @@ public final class PendingMessageService {
       case Claim.Granted won -> granted = won;
     }
 
+    // Until this mark is written, a holder that dies counts as having sent nothing.
+    try {
+      if (!retried(view -> view.markSending(key, token), sendDeadline)) {
+        return new SendResult.InProgress(1); // the lease passed and another request took the order over
+      }
+    } catch (SdkException e) {
+      abandon(key, token);
+      return new SendResult.DependencyUnavailable("could not mark the order as sending in DynamoDB ("
+          + e.getClass().getSimpleName() + "); nothing was sent");
+    }
     beforeWeChat.run();
     SendOutcome outcome = merchant.wechatpay().sendPendingMessage(message.subMchid(), message.outOrderNo(), body,
         sendDeadline);

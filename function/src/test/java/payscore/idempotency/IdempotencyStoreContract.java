@@ -84,6 +84,7 @@ public abstract class IdempotencyStoreContract {
   @Test
   void theSameBodyTakesOverOnceTheLeaseHasPassedAndCountsAsMaybeSent() {
     claim(BODY_A, "crashed", T0);
+    assertTrue(store.markSending(key, "crashed"), "the holder's request left for WeChat, then it died");
     Instant afterLease = T0.plus(LEASE).plusMillis(1);
 
     Claim.Granted takeover = granted(claim(BODY_A, "successor", afterLease));
@@ -496,5 +497,46 @@ public abstract class IdempotencyStoreContract {
     assertTrue(abandoned.applied(), "a dead holder's claim past its lease");
     assertFalse(store.resolve(key, new IdempotencyRecord.Resolution(false, "x", T0.plusSeconds(99), "arn:b"),
         T0.plus(LEASE).plusSeconds(2)).applied(), "a SENT order is settled already");
+  }
+
+  // ------------------------------------------------------------ sending marks (invariant 6)
+
+  @Test
+  void aHolderThatDiedBeforeMarkingItsClaimAsSendingCountsAsNothingSent() {
+    claim(BODY_A, "claimed-only", T0);
+
+    Claim.Granted takeover = granted(claim(BODY_A, "successor", T0.plus(LEASE).plusMillis(1)));
+
+    assertEquals(State.IN_PROGRESS, takeover.previous().state());
+    assertFalse(takeover.mayHaveBeenSentBefore(), "its request never left: a refusal now is a real refusal");
+  }
+
+  @Test
+  void onlyTheHolderMarksItsClaimAsSendingAndARetriedMarkIsHarmless() {
+    claim(BODY_A, "holder", T0);
+
+    boolean byStranger = store.markSending(key, "stranger");
+    boolean byHolder = store.markSending(key, "holder");
+    boolean again = store.markSending(key, "holder");
+    finish(BODY_A, "holder", Finish.sent("req-1"), T0.plusSeconds(1));
+    boolean afterFinish = store.markSending(key, "holder");
+
+    assertFalse(byStranger);
+    assertTrue(byHolder);
+    assertTrue(again, "a mark whose answer was lost, retried, meets itself");
+    assertFalse(afterFinish, "a finished claim sends nothing more");
+    assertEquals(State.SENT, record().state());
+  }
+
+  @Test
+  void aClaimMetAgainByItsOwnRetryKeepsWhetherWhatItReplacedWasSending() {
+    claim(BODY_A, "dead", T0);
+    store.markSending(key, "dead");
+    Instant afterLease = T0.plus(LEASE).plusMillis(1);
+    granted(claim(BODY_A, "retrying", afterLease));
+
+    Claim.Granted again = granted(claim(BODY_A, "retrying", afterLease.plusMillis(5)));
+
+    assertTrue(again.mayHaveBeenSentBefore(), "the dead holder had sent");
   }
 }

@@ -15,8 +15,8 @@ import payscore.idempotency.IdempotencyRecord.State;
  */
 public final class InMemoryIdempotencyStore implements IdempotencyStore {
   private final Map<String, IdempotencyRecord> records = new HashMap<>();
-  /** What each claim replaced: DynamoDB's {@code prior_state} (null: the claim created the order). */
-  private final Map<String, State> priorStates = new HashMap<>();
+  /** What each claim replaced: DynamoDB's {@code prior_state} and {@code prior_sending} (null: none). */
+  private final Map<String, IdempotencyRecord> priors = new HashMap<>();
 
   @Override
   public synchronized Claim claim(String key, String payloadHash, String token, Instant now, Instant leaseUntil,
@@ -25,12 +25,13 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     if (!claimable(old, payloadHash, now)) {
       // The caller's own claim, met again by a retry of a write whose answer was lost.
       if (old != null && old.state() == State.IN_PROGRESS && token.equals(old.leaseToken())) {
-        State prior = priorStates.get(key);
-        return new Claim.Granted(token, old.attempts(), prior == null ? null : old.withState(prior));
+        IdempotencyRecord prior = priors.get(key);
+        return new Claim.Granted(token, old.attempts(),
+            prior == null ? null : old.withState(prior.state(), prior.sending()));
       }
       return new Claim.Refused(old);
     }
-    if (old == null) priorStates.remove(key); else priorStates.put(key, old.state());
+    if (old == null) priors.remove(key); else priors.put(key, old);
     // The update keeps what it does not set: attempts and created_at carry on, and so do the
     // Request-ID, last error and sent_at of the attempt before.
     records.put(key, new IdempotencyRecord(key, State.IN_PROGRESS, payloadHash,
@@ -42,7 +43,8 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         now,
         old == null ? null : old.sentAt(),
         expiresAt,
-        old == null ? null : old.resolution()));
+        old == null ? null : old.resolution(),
+        false)); // claimed, not yet sending
     return new Claim.Granted(token, old == null ? 1 : old.attempts() + 1, old);
   }
 
@@ -84,9 +86,20 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         old.createdAt(), now,
         sent ? now : old.sentAt(),
         old.expiresAt(),
-        old.resolution());
+        old.resolution(),
+        old.sending());
     records.put(key, written);
     return Optional.of(written);
+  }
+
+  @Override
+  public synchronized boolean markSending(String key, String token) {
+    IdempotencyRecord old = records.get(key);
+    if (old == null || old.state() != State.IN_PROGRESS || !token.equals(old.leaseToken())) return false;
+    records.put(key, new IdempotencyRecord(key, old.state(), old.payloadHash(), old.leaseUntil(), old.leaseToken(),
+        old.needsReview(), old.attempts(), old.wechatpayRequestId(), old.lastError(), old.createdAt(),
+        old.updatedAt(), old.sentAt(), old.expiresAt(), old.resolution(), true));
+    return true;
   }
 
   @Override
@@ -107,7 +120,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     if (!resolvable) return new Settlement(resolution.equals(old.resolution()), old);
     IdempotencyRecord written = new IdempotencyRecord(key, resolution.sent() ? State.SENT : State.REJECTED,
         old.payloadHash(), null, null, false, old.attempts(), old.wechatpayRequestId(), old.lastError(),
-        old.createdAt(), now, old.sentAt(), old.expiresAt(), resolution);
+        old.createdAt(), now, old.sentAt(), old.expiresAt(), resolution, old.sending());
     records.put(key, written);
     return new Settlement(true, written);
   }

@@ -132,6 +132,36 @@ class RunbookThroughRuntimeTest {
         .contains("2500"));
   }
 
+  /** Partner mode: the resolution route takes {@code ?sub_mchid=} and settles that sub-merchant's order only. */
+  @Test
+  void partnerOrderIsSettledWithSubMchidAndTheDirectOrderOfTheSameNumberIsLeftAlone() {
+    String order = "RUNBOOK-PARTNER-1";
+    String sub = "1900000109";
+    String partnerBody = body(1800).replace("{\"service_id\"", "{\"sub_mchid\":\"" + sub + "\",\"service_id\"");
+    harness.wechat.scriptPartner(sub, order, Behaviour.serverError(500, true));
+    assertEquals(502, post(api, order, partnerBody).status());
+    assertEquals(409, post(api, order, partnerBody).status(), "the retry is refused as a duplicate");
+    assertEquals("UNKNOWN", harness.state(sub, order));
+
+    ObjectNode withoutSub = resolutionEvent(order, "{\"resolution\":\"SENT\",\"reason\":\"checked\"}");
+    ApiAnswer direct = ApiAnswer.invoke(api, withoutSub);
+    ObjectNode withSub = resolutionEvent(order, "{\"resolution\":\"SENT\",\"reason\":\"checked\"}");
+    withSub.putObject("queryStringParameters").put("sub_mchid", sub);
+    withSub.put("rawQueryString", "sub_mchid=" + sub);
+    ApiAnswer partner = ApiAnswer.invoke(api, withSub);
+    ObjectNode badSub = resolutionEvent(order, "{\"resolution\":\"SENT\",\"reason\":\"checked\"}");
+    badSub.putObject("queryStringParameters").put("sub_mchid", "abc");
+    ApiAnswer bad = ApiAnswer.invoke(api, badSub);
+
+    assertEquals(404, direct.status(), "no direct order has this number: " + direct);
+    assertEquals(200, partner.status(), partner.toString());
+    assertEquals("SENT", harness.state(sub, order));
+    assertEquals(OPERATOR, record(partner).path("resolved_by").asText());
+    assertEquals(400, bad.status(), bad.toString());
+    assertTrue(bad.toString().contains("sub_mchid"), bad.toString());
+    assertEquals(200, post(api, order, partnerBody).status(), "the recorded body now replays");
+  }
+
   @Test
   void badResolutionBodiesAre400AndChangeNothing() {
     String order = "RUNBOOK-BAD-1";
