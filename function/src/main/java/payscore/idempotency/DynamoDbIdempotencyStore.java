@@ -38,7 +38,9 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
   // Operands are read from the item as it was before the update: #prior keeps the state this claim
   // replaced, so a claim whose answer was lost can still tell what came before it.
   private static final String CLAIM_UPDATE = "SET #prior = if_not_exists(#state, :none),"
-      + " #prior_sending = if_not_exists(#sending, :true), #sending = :false,"
+      // sending is sticky: a takeover keeps what the attempts before it may have done; a REJECTED
+      // end (nothing was ever taken) and a NOT_SENT resolution clear it.
+      + " #prior_sending = if_not_exists(#sending, :true), #sending = if_not_exists(#sending, :false),"
       + " #state = :in_progress, #hash = :hash, #lease = :lease,"
       + " #token = :token, #review = :false, #attempts = if_not_exists(#attempts, :zero) + :one,"
       + " #created = if_not_exists(#created, :now), #updated = :now, #expires = :expires";
@@ -66,7 +68,8 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
       Map.entry("#resolved_by", "resolved_by"));
   private static final String RESOLVE_CONDITION = "attribute_exists(#pk) AND (#state = :unknown"
       + " OR (#state = :in_progress AND #lease < :now_ms))";
-  private static final String RESOLVE_UPDATE = "SET #state = :state, #review = :false, #resolution = :resolution,"
+  private static final String RESOLVE_UPDATE = "SET #state = :state, #review = :false, #sending = :sent,"
+      + " #resolution = :resolution,"
       + " #resolution_reason = :reason, #resolved_at = :now, #resolved_by = :by, #updated = :now"
       // The token goes: no late write of the request that held the order can follow the operator's.
       + " REMOVE #lease, #token";
@@ -193,6 +196,10 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     values.put(":review", AttributeValue.fromBool(finish.needsReview()));
     values.put(":now", s(now.toString()));
     StringBuilder set = new StringBuilder("SET #state = :state, #review = :review, #updated = :now");
+    if (finish.state() == State.REJECTED) {
+      set.append(", #sending = :not_sending"); // refused for good: nothing of this order was taken
+      values.put(":not_sending", AttributeValue.fromBool(false));
+    }
     // The token stays: a finish whose answer was lost is retried and still matches it. The next
     // claim replaces it.
     StringBuilder remove = new StringBuilder(" REMOVE #lease");
@@ -234,6 +241,23 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
   }
 
   @Override
+  public boolean abandon(String key, String token) {
+    try {
+      dynamo.deleteItem(request -> request
+          .overrideConfiguration(this::bounded)
+          .tableName(table)
+          .key(Map.of("pk", s(key)))
+          .conditionExpression("#token = :token AND #state = :in_progress AND #sending = :false")
+          .expressionAttributeNames(Map.of("#token", "lease_token", "#state", "state", "#sending", "sending"))
+          .expressionAttributeValues(Map.of(":token", s(token), ":in_progress", s(State.IN_PROGRESS.name()),
+              ":false", AttributeValue.fromBool(false))));
+      return true;
+    } catch (ConditionalCheckFailedException e) {
+      return false;
+    }
+  }
+
+  @Override
   public boolean release(String key, String token) {
     try {
       dynamo.deleteItem(request -> request
@@ -260,6 +284,7 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     values.put(":state", s((resolution.sent() ? State.SENT : State.REJECTED).name()));
     values.put(":false", AttributeValue.fromBool(false));
     values.put(":resolution", s(resolution.name()));
+    values.put(":sent", AttributeValue.fromBool(resolution.sent()));
     values.put(":reason", s(resolution.reason()));
     values.put(":now", s(now.toString()));
     values.put(":by", s(resolution.resolvedBy()));

@@ -35,6 +35,13 @@ public interface IdempotencyStore {
    */
   Optional<IdempotencyRecord> finish(String key, String payloadHash, String token, Finish finish, Instant now);
 
+  /**
+   * Deletes the claim {@code token} if nothing of this order may ever have reached WeChat: for a
+   * claim whose answer never came, where the caller does not know what it replaced. Otherwise the
+   * claim stays, and ends with its lease.
+   */
+  boolean abandon(String key, String token);
+
   /** Deletes the claim {@code token}: nothing reached WeChat, so the order is free again. */
   boolean release(String key, String token);
 

@@ -136,9 +136,16 @@ public final class PendingMessageService {
         return new SendResult.InProgress(1); // the lease passed and another request took the order over
       }
     } catch (SdkException e) {
-      abandon(key, token);
-      return new SendResult.DependencyUnavailable("could not mark the order as sending in DynamoDB ("
-          + e.getClass().getSimpleName() + "); nothing was sent");
+      String reason = "could not mark the order as sending in DynamoDB (" + e.getClass().getSimpleName()
+          + "); nothing was sent";
+      SendOutcome nothingSent = new SendOutcome.NotProcessed(0, "DEPENDENCY_UNAVAILABLE", reason, null);
+      try {
+        notSentThisTime(key, hash, granted, nothingSent,
+            new LastError(0, nothingSent.code(), reason), invocationEnd.minus(RETURN_RESERVE));
+      } catch (SdkException again) {
+        // DynamoDB is down: the claim ends with its lease, marked or not.
+      }
+      return new SendResult.DependencyUnavailable(reason);
     }
     beforeWeChat.run();
     SendOutcome outcome = merchant.wechatpay().sendPendingMessage(message.subMchid(), message.outOrderNo(), body,
@@ -294,7 +301,7 @@ public final class PendingMessageService {
   /** A claim whose answer never came may still have been applied: give it back if it was. */
   private void abandon(String key, String token) {
     try {
-      store.release(key, token);
+      store.within(MIN_WRITE_TIME.multipliedBy(5)).abandon(key, token);
     } catch (SdkException e) {
       // The claim, if applied, ends with its lease; it counts as "may have reached WeChat" then.
     }

@@ -1,6 +1,7 @@
 package payscore.trigger;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -18,6 +19,7 @@ import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 public final class DeadLetterQueue {
   private static final int MAX_MESSAGE_CODE_POINTS = 1000;
   private static final int MAX_ATTRIBUTES = 10;
+  private static final Duration MAX_ATTEMPT = Duration.ofSeconds(2);
   private static final java.util.Set<String> OWN = java.util.Set.of("error_code", "error_message", "source_message_id");
   private static final int OWN_ATTRIBUTES = OWN.size();
 
@@ -42,10 +44,11 @@ public final class DeadLetterQueue {
   /**
    * Whether the message is now in the DLQ.
    *
+   * @param within how long the write may take, retries included
    * @param original the message's own attributes as the SQS event gives them; kept, since a redrive
    *     must deliver the message as it was
    */
-  boolean park(String messageId, String body, JsonNode original, String code, String message) {
+  boolean park(String messageId, String body, JsonNode original, String code, String message, Duration within) {
     Map<String, MessageAttributeValue> attributes = new LinkedHashMap<>();
     for (Map.Entry<String, JsonNode> attribute : original.properties()) {
       // SQS takes at most 10 attributes a message; ours take three.
@@ -59,6 +62,8 @@ public final class DeadLetterQueue {
     attributes.put("source_message_id", text(messageId));
     try {
       sqs.get().sendMessage(request -> request
+          .overrideConfiguration(o -> o.apiCallTimeout(within)
+              .apiCallAttemptTimeout(within.compareTo(MAX_ATTEMPT) < 0 ? within : MAX_ATTEMPT))
           .queueUrl(url)
           .messageBody(body)
           .messageAttributes(attributes));

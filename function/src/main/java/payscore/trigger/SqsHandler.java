@@ -7,6 +7,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +30,10 @@ import payscore.send.PendingMessageService;
 public final class SqsHandler implements EventHandler {
   /** Kept back from the invocation to return the batch response before Lambda stops us. */
   private static final Duration RETURN_RESERVE = Duration.ofMillis(300);
+  /** Kept back from the invocation when parking, for answering afterwards. */
+  private static final Duration PARK_RESERVE = Duration.ofMillis(100);
+  /** Less time than this left is too little for a DLQ write: the message goes back to the queue. */
+  private static final Duration MIN_PARK_TIME = Duration.ofMillis(50);
 
   private final PendingMessageReader reader;
   private final PendingMessageService service;
@@ -55,16 +61,8 @@ public final class SqsHandler implements EventHandler {
       log.problem("configuration", "environment variable DEAD_LETTER_QUEUE_URL is not set");
       return response(plan.ids(), Map.of());
     }
-    Map<String, Ending> endings = new HashMap<>();
-    // Closed once this call returns: work still running then starts no send and parks nothing,
-    // since SQS delivers its messages again.
     BatchProgress batch = new BatchProgress();
-    for (BatchPlan.Invalid invalid : plan.invalid()) {
-      Instant started = clock.instant();
-      Ending ending = end(invalid.id(), invalid.body(), invalid.attributes(), Outcome.invalid(invalid.errors()), batch);
-      endings.put(invalid.id(), ending);
-      log(invalid.id(), invalid.outOrderNo(), null, ending, started);
-    }
+    Instant started = clock.instant();
     Map<String, Callable<Void>> work = new LinkedHashMap<>();
     plan.byOrder().forEach((order, messages) -> work.put(order, () -> {
       runOrder(order, messages, invocationEnd, batch);
@@ -72,14 +70,33 @@ public final class SqsHandler implements EventHandler {
     }));
     orders.run(work, invocationEnd.minus(RETURN_RESERVE), (order, why) -> log.problem("order_unfinished",
         "order " + order + " did not finish in the invocation (" + why + ")"));
-    endings.putAll(batch.close());
-    // Each message is counted once: one whose order did not finish goes back to the queue now.
-    Instant now = clock.instant();
+    Map<String, Ending> ended = batch.close();
+
+    // From here on only this thread acts: it parks, and counts what did not finish, each message once.
+    Instant parkBy = invocationEnd.minus(PARK_RESERVE);
+    Map<String, Ending> endings = new HashMap<>();
+    for (BatchPlan.Invalid invalid : plan.invalid()) {
+      Ending parked = park(invalid.id(), invalid.body(), invalid.attributes(),
+          new Ending(Outcome.invalid(invalid.errors()), Disposition.PARK), parkBy);
+      endings.put(invalid.id(), parked);
+      log(invalid.id(), invalid.outOrderNo(), null, parked, started);
+    }
     plan.byOrder().forEach((order, messages) -> {
+      Set<String> bodies = new HashSet<>();
       for (BatchPlan.Queued queued : messages) {
-        if (endings.containsKey(queued.id())) continue;
-        Ending unfinished = new Ending(Outcome.unfinished(batch.atWeChat.contains(order)), Disposition.RETRY);
-        log(queued.id(), queued.message().outOrderNo(), queued.message().subMchid(), unfinished, now);
+        boolean repeat = !bodies.add(queued.message().payloadHash());
+        Ending ending = ended.get(queued.id());
+        if (ending == null) {
+          Outcome unfinished = Outcome.unfinished(batch.atWeChat.contains(order));
+          ending = new Ending(repeat ? unfinished.asRepeat() : unfinished, Disposition.RETRY);
+        } else if (ending.disposition() == Disposition.PARK) {
+          ending = park(queued.id(), queued.body(), queued.attributes(), ending, parkBy);
+        } else {
+          endings.put(queued.id(), ending); // logged by its work
+          continue;
+        }
+        endings.put(queued.id(), ending);
+        log(queued.id(), queued.message().outOrderNo(), queued.message().subMchid(), ending, started);
       }
     });
     return response(plan.ids(), endings);
@@ -92,36 +109,40 @@ public final class SqsHandler implements EventHandler {
     return response(ids, Map.of());
   }
 
-  /** One order's messages, in batch order; a repeat of an earlier message shares its end. */
+  /**
+   * One order's messages, in batch order; a repeat of an earlier message shares its end. Ends to
+   * park are left to the handler's own thread, which parks them once the work is over.
+   */
   private void runOrder(String order, List<BatchPlan.Queued> messages, Instant invocationEnd, BatchProgress batch) {
     Map<String, Ending> byHash = new HashMap<>();
     for (BatchPlan.Queued queued : messages) {
-      if (!batch.open.get()) break;
+      if (!batch.open.get()) return;
       Instant started = clock.instant();
       String hash = queued.message().payloadHash();
       Ending first = byHash.get(hash);
       Ending ending;
       if (first != null) {
-        // The DLQ holds messages, not orders: a repeat of a parked message is parked too.
-        ending = first.disposition() == Disposition.PARK
-            ? end(queued.id(), queued.body(), queued.attributes(), first.outcome().asRepeat(), batch)
-            : new Ending(first.outcome().asRepeat(), first.disposition());
+        ending = new Ending(first.outcome().asRepeat(), first.disposition());
       } else {
         Outcome outcome =
             Outcome.of(service.send(queued.message(), invocationEnd, () -> batch.atWeChat.add(order)));
         batch.atWeChat.remove(order);
-        ending = end(queued.id(), queued.body(), queued.attributes(), outcome, batch);
+        ending = new Ending(outcome, outcome.disposition());
         byHash.put(hash, ending);
       }
       if (!batch.record(queued.id(), ending)) return;
-      log(queued.id(), queued.message().outOrderNo(), queued.message().subMchid(), ending, started);
+      if (ending.disposition() != Disposition.PARK) {
+        log(queued.id(), queued.message().outOrderNo(), queued.message().subMchid(), ending, started);
+      }
     }
   }
 
-  private Ending end(String id, String body, JsonNode attributes, Outcome outcome, BatchProgress batch) {
-    if (outcome.disposition() != Disposition.PARK) return new Ending(outcome, outcome.disposition());
-    boolean parked = batch.open.get() && deadLetters.park(id, body, attributes, outcome.code(), outcome.message());
-    return new Ending(outcome, parked ? Disposition.PARK : Disposition.RETRY);
+  /** Parks the message, bounded by {@code parkBy}; one that cannot be parked goes back to the queue. */
+  private Ending park(String id, String body, JsonNode attributes, Ending ending, Instant parkBy) {
+    Duration left = Duration.between(clock.instant(), parkBy);
+    boolean parked = left.compareTo(MIN_PARK_TIME) >= 0
+        && deadLetters.park(id, body, attributes, ending.outcome().code(), ending.outcome().message(), left);
+    return parked ? ending : new Ending(ending.outcome(), Disposition.RETRY);
   }
 
   private void log(String id, String outOrderNo, String subMchid, Ending ending, Instant started) {

@@ -539,4 +539,43 @@ public abstract class IdempotencyStoreContract {
 
     assertTrue(again.mayHaveBeenSentBefore(), "the dead holder had sent");
   }
+
+  @Test
+  void aTakeoverKeepsWhatTheAttemptsBeforeItMayHaveDone() {
+    claim(BODY_A, "sent-and-died", T0);
+    store.markSending(key, "sent-and-died");
+    Instant afterFirst = T0.plus(LEASE).plusMillis(1);
+    claim(BODY_A, "claimed-and-died", afterFirst); // took over, never marked, died too
+
+    Claim.Granted third = granted(claim(BODY_A, "third", afterFirst.plus(LEASE).plusMillis(1)));
+
+    assertTrue(third.mayHaveBeenSentBefore(), "the first attempt's request may have arrived");
+  }
+
+  @Test
+  void aRejectionClearsWhatEarlierAttemptsMayHaveDone() {
+    claim(BODY_A, "holder", T0);
+    store.markSending(key, "holder");
+    finish(BODY_A, "holder", Finish.rejected("req-1", TIMEOUT), T0.plusSeconds(1));
+    claim(BODY_B, "corrected", T0.plusSeconds(2));
+
+    Claim.Granted after = granted(claim(BODY_B, "after", T0.plusSeconds(2).plus(LEASE).plusMillis(1)));
+
+    assertFalse(after.mayHaveBeenSentBefore(), "the corrected claim never sent");
+  }
+
+  @Test
+  void anAbandonedClaimIsDeletedOnlyWhenNothingOfTheOrderMayHaveBeenSent() {
+    claim(BODY_A, "fresh", T0);
+    boolean freshAbandoned = store.abandon(key, "fresh");
+    claim(BODY_A, "sent-and-died", T0.plusSeconds(1));
+    store.markSending(key, "sent-and-died");
+    claim(BODY_A, "taker", T0.plusSeconds(1).plus(LEASE).plusMillis(1));
+
+    boolean takerAbandoned = store.abandon(key, "taker");
+
+    assertTrue(freshAbandoned);
+    assertFalse(takerAbandoned, "deleting it would forget the request that may have arrived");
+    assertEquals("taker", record().leaseToken());
+  }
 }

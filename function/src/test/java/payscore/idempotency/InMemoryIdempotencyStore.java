@@ -44,7 +44,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         old == null ? null : old.sentAt(),
         expiresAt,
         old == null ? null : old.resolution(),
-        false)); // claimed, not yet sending
+        old != null && old.sending())); // sticky: what earlier attempts may have done stays
     return new Claim.Granted(token, old == null ? 1 : old.attempts() + 1, old);
   }
 
@@ -87,7 +87,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         sent ? now : old.sentAt(),
         old.expiresAt(),
         old.resolution(),
-        old.sending());
+        finish.state() != State.REJECTED && old.sending()); // refused for good: nothing was taken
     records.put(key, written);
     return Optional.of(written);
   }
@@ -99,6 +99,16 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     records.put(key, new IdempotencyRecord(key, old.state(), old.payloadHash(), old.leaseUntil(), old.leaseToken(),
         old.needsReview(), old.attempts(), old.wechatpayRequestId(), old.lastError(), old.createdAt(),
         old.updatedAt(), old.sentAt(), old.expiresAt(), old.resolution(), true));
+    return true;
+  }
+
+  @Override
+  public synchronized boolean abandon(String key, String token) {
+    IdempotencyRecord old = records.get(key);
+    if (old == null || old.state() != State.IN_PROGRESS || !token.equals(old.leaseToken()) || old.sending()) {
+      return false;
+    }
+    records.remove(key);
     return true;
   }
 
@@ -120,7 +130,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     if (!resolvable) return new Settlement(resolution.equals(old.resolution()), old);
     IdempotencyRecord written = new IdempotencyRecord(key, resolution.sent() ? State.SENT : State.REJECTED,
         old.payloadHash(), null, null, false, old.attempts(), old.wechatpayRequestId(), old.lastError(),
-        old.createdAt(), now, old.sentAt(), old.expiresAt(), resolution, old.sending());
+        old.createdAt(), now, old.sentAt(), old.expiresAt(), resolution, resolution.sent());
     records.put(key, written);
     return new Settlement(true, written);
   }
