@@ -159,6 +159,11 @@ public record Outcome(
     };
   }
 
+  /** The log line's {@code error_code}: the contract's code, or what a success left undone. */
+  public String logErrorCode() {
+    return kind == Kind.SENT_UNRECORDED ? "SENT_UNRECORDED" : code;
+  }
+
   public boolean success() {
     return code == null;
   }

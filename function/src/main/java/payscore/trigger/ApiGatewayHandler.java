@@ -74,7 +74,7 @@ public final class ApiGatewayHandler implements EventHandler {
       outcome = Outcome.invalid(e.errors());
     }
     log.outcome(OutcomeLines.entry("api", request.outOrderNo(), subMchid, null,
-        outcome.logResult(), outcome.code(), outcome,
+        outcome.logResult(), outcome.logErrorCode(), outcome,
         Duration.between(started, clock.instant()).toMillis()));
     return HttpAnswers.of(request.outOrderNo(), outcome);
   }
@@ -94,7 +94,7 @@ public final class ApiGatewayHandler implements EventHandler {
       outcome = Outcome.invalid(e.errors());
     }
     log.outcome(OutcomeLines.entry("api", request.outOrderNo(), request.subMchid(), null,
-        outcome.logResult(), outcome.code(), outcome,
+        outcome.logResult(), outcome.logErrorCode(), outcome,
         Duration.between(started, clock.instant()).toMillis()));
     return HttpAnswers.of(request.outOrderNo(), outcome);
   }

@@ -151,7 +151,7 @@ public final class SqsHandler implements EventHandler {
       case PARK -> "PARKED";
       case RETRY -> "RETRY";
     };
-    log.outcome(OutcomeLines.entry("sqs", outOrderNo, subMchid, id, result, ending.outcome().code(), ending.outcome(),
+    log.outcome(OutcomeLines.entry("sqs", outOrderNo, subMchid, id, result, ending.outcome().logErrorCode(), ending.outcome(),
         Duration.between(started, clock.instant()).toMillis()));
   }
 

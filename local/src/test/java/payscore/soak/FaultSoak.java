@@ -134,6 +134,8 @@ public final class FaultSoak {
   private PrintStream out;
   private int logOffset;
   private int invocations;
+  /** DLQ letters written twice for one delivery: a park retried after its answer was lost. */
+  private int duplicateLetters;
   private Instant rotatedAt;
   private Instant rotationDone;
   private int signErrors;
@@ -507,7 +509,10 @@ public final class FaultSoak {
         if (letter != null) {
           // Parked by work the handler had given up on: a second copy may follow; allowed only then.
           delivery.parkedCode = attribute(letter, "error_code");
-          if (!"PARKED".equals(delivery.logResult)) {
+          // Or the function tried to park it and never heard back (the DLQ write's answer was lost):
+          // SQS is at-least-once, so the letter and the redelivery are the same message twice.
+          boolean parkUnconfirmed = "RETRY".equals(delivery.logResult) && PARK_CODES.contains(delivery.logErrorCode);
+          if (!"PARKED".equals(delivery.logResult) && !parkUnconfirmed) {
             failures.add(message + ": parked (" + delivery.parkedCode + ") and also retried: " + message.history());
           }
         }
@@ -572,8 +577,20 @@ public final class FaultSoak {
    * or Uncertain or Failed when WeChat did (whether that request may have taken it is the
    * function's call: a 429 proves nothing was sent, a 5xx does not).
    */
+  /** The codes a message is parked with. */
+  private static final Set<String> PARK_CODES =
+      Set.of("INVALID_REQUEST", "WECHATPAY_REJECTED", "PAYLOAD_MISMATCH", "OUTCOME_UNKNOWN");
+
   private Set<String> expectedMetrics(Delivery delivery, SoakMessage message, Instant settledAt) {
     if (delivery.repeatInBatch) return Set.of("Replayed");
+    // WeChat took it and the function could not confirm the SENT record (the write's answer was lost):
+    // it says so, whatever the record came to hold.
+    if ("SENT_UNRECORDED".equals(delivery.logErrorCode)) return Set.of("Uncertain");
+    // A request cut off after it left may or may not have arrived; the function cannot tell.
+    if (delivery.failed && ("UPSTREAM_TIMEOUT".equals(delivery.logErrorCode)
+        || "UNFINISHED".equals(delivery.logErrorCode))) {
+      return Set.of("Uncertain", "Failed");
+    }
     String code = delivery.failed ? delivery.logErrorCode : delivery.parkedCode;
     if (code != null) {
       switch (code) {
@@ -613,7 +630,8 @@ public final class FaultSoak {
         if (source == null) {
           failures.add("DLQ letter without source_message_id: " + letter.messageAttributes());
         } else if (letters.put(source, letter) != null) {
-          failures.add("two DLQ letters for one delivery " + source);
+          // A park retried after its answer was lost writes the letter twice: the same message.
+          duplicateLetters++;
         }
         delete.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(delete.size()))
             .receiptHandle(letter.receiptHandle()).build());
@@ -1193,6 +1211,7 @@ public final class FaultSoak {
     out.println("  moto restart: " + outageNote);
     out.println("  WeChat faults scripted (answers): " + report.wechatFaults());
     out.println("  AWS faults injected by kind:      " + report.awsFaults());
+    out.println("  DLQ letters written twice (a park retried after its answer was lost): " + duplicateLetters);
     out.println("  AWS faults per order (orders, injected): " + aws.byOrder.entrySet().stream()
         .collect(Collectors.groupingBy(Map.Entry::getValue, () -> new EnumMap<>(AwsFaults.OrderFault.class),
             Collectors.mapping(e -> aws.fired(e.getKey()), Collectors.toList()))));
