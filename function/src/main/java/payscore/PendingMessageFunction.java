@@ -155,7 +155,7 @@ public final class PendingMessageFunction {
           if (System.getProperty("jdk.httpclient.keepalive.timeout") == null) {
             System.setProperty("jdk.httpclient.keepalive.timeout", "30");
           }
-          String nativeCrypto = installNativeCrypto();
+          String nativeCrypto = installNativeCrypto(System.getenv("AWS_LAMBDA_INITIALIZATION_TYPE"));
           shared = function = create(System.getenv(), System.out);
           if (nativeCrypto != null) new OutcomeLog(System.out, Clock.systemUTC()).problem("crypto_provider", nativeCrypto);
           org.crac.Core.getGlobalContext().register(function.priming);
@@ -169,10 +169,15 @@ public final class PendingMessageFunction {
    * Installs Amazon Corretto Crypto Provider (AWS-LC's native RSA and SHA-2) as the first JCA
    * provider when its jar is on the classpath, before any crypto runs. When its native library
    * cannot load (another OS or CPU), nothing is installed and the JDK's providers stay in use.
+   * Not in an on-demand INIT: loading it costs about 300 ms of CPU, which a SnapStart snapshot (or
+   * provisioned concurrency) pays once, but which would make every cold start without a snapshot
+   * slower than the RSA time it saves on the first requests.
    *
-   * @return why the JDK's own providers are used, or null when ACCP is installed or absent
+   * @param initializationType Lambda's {@code AWS_LAMBDA_INITIALIZATION_TYPE}
+   * @return why the JDK's own providers are used, or null when ACCP is installed, absent or skipped
    */
-  static String installNativeCrypto() {
+  static String installNativeCrypto(String initializationType) {
+    if ("on-demand".equals(initializationType)) return null;
     Class<?> accp;
     try {
       accp = Class.forName(NATIVE_CRYPTO);

@@ -145,8 +145,8 @@ public final class RuntimeBenchmark {
     List<Subject> subjects = subjects();
     int coldRuns = Integer.getInteger("bench.cold.runs", 3);
     int restoreRuns = Integer.getInteger("bench.restore.runs", 2);
-    int warmup = Integer.getInteger("bench.warmup", 3_000);
-    int messages = Integer.getInteger("bench.messages", 2_000);
+    int warmup = Integer.getInteger("bench.warmup", 1_500);
+    int messages = Integer.getInteger("bench.messages", 1_000);
     System.out.println();
     System.out.println("Through the local Lambda runtime, beside the Node.js peer (one run, subjects alternated; "
         + "512 MB; JDK " + JavaInstallation.forRuntime(21).major() + " for every Java runtime; node "
@@ -253,7 +253,7 @@ public final class RuntimeBenchmark {
     for (var entry : lambdas.entrySet()) {
       long pid = entry.getValue().pid();
       start.put(entry.getKey(), new double[] {ProcStats.cpuMillis(pid), ProcStats.jitMillis(pid)});
-      if (!jfr.isBlank() && entry.getKey().name.startsWith("(" + jfr + ")")) jcmd(pid, "JFR.start", "name=bench",
+      if (!jfr.isBlank() && entry.getKey().name.contains("(" + jfr + ")")) jcmd(pid, "JFR.start", "name=bench",
           "settings=profile");
     }
     for (int done = 0; done < messages; done += block) {
@@ -270,7 +270,7 @@ public final class RuntimeBenchmark {
       result.put(entry.getKey(), new double[] {(ProcStats.cpuMillis(pid) - before[0]) / messages,
           wall.get(entry.getKey()) / messages, (ProcStats.jitMillis(pid) - before[1]) / messages,
           ProcStats.peakRssMiB(pid)});
-      if (!jfr.isBlank() && entry.getKey().name.startsWith("(" + jfr + ")")) {
+      if (!jfr.isBlank() && entry.getKey().name.contains("(" + jfr + ")")) {
         Path file = work.resolve("warm-" + jfr + ".jfr");
         jcmd(pid, "JFR.stop", "name=bench", "filename=" + file);
         JfrSummary.print(file, JavaInstallation.forRuntime(21).home());
