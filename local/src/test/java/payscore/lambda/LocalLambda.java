@@ -28,7 +28,9 @@ import java.util.stream.Stream;
  * which loads the handler named in template.yaml from {@code LAMBDA_TASK_ROOT} and {@code lib/},
  * against a {@link RuntimeApi} of ours. One invocation at a time, as one execution environment.
  * An invocation past the timeout destroys the environment; the next one starts a new JVM (a cold
- * start), as does the next after a JVM that exited.
+ * start), as does the next after a JVM that exited. {@link #command} runs another runtime's process
+ * (a Node.js runtime loop, say) against the same Runtime API and environment, and
+ * {@link #checkpoint}/{@link #restore} play SnapStart's INIT, snapshot and restore.
  */
 public final class LocalLambda implements AutoCloseable {
   static final String RUNTIME_CLIENT_MAIN = "com.amazonaws.services.lambda.runtime.api.client.AWSLambda";
@@ -45,6 +47,8 @@ public final class LocalLambda implements AutoCloseable {
   private final Map<String, String> variables;
   private final JavaInstallation java;
   private final List<Path> runtimeJars;
+  /** The process to start instead of the Java runtime client, or null for the Java runtime. */
+  private final List<String> command;
   private final StringBuffer logs = new StringBuffer();
   private final Consumer<String> logListener;
   private Environment environment;
@@ -54,13 +58,14 @@ public final class LocalLambda implements AutoCloseable {
   private record Environment(Process process, RuntimeApi api, Thread logReader) {}
 
   private LocalLambda(FunctionConfig function, Path taskRoot, Map<String, String> variables,
-      Consumer<String> logListener) {
+      Consumer<String> logListener, List<String> command) {
     this.function = function;
     this.taskRoot = taskRoot;
     this.variables = Map.copyOf(variables);
     this.logListener = logListener;
-    this.java = JavaInstallation.forRuntime(function.javaMajor());
-    this.runtimeJars = runtimeJars();
+    this.command = command == null ? null : List.copyOf(command);
+    this.java = command == null ? JavaInstallation.forRuntime(function.javaMajor()) : null;
+    this.runtimeJars = command == null ? runtimeJars() : List.of();
     List<String> missing = function.variables().keySet().stream()
         .filter(name -> !variables.containsKey(name) && !name.equals("JAVA_TOOL_OPTIONS")).sorted().toList();
     if (!missing.isEmpty()) {
@@ -81,7 +86,17 @@ public final class LocalLambda implements AutoCloseable {
    */
   public static LocalLambda start(FunctionConfig function, Path taskRoot, Map<String, String> variables,
       Consumer<String> logListener) {
-    return new LocalLambda(function, taskRoot, variables, logListener);
+    return new LocalLambda(function, taskRoot, variables, logListener, null);
+  }
+
+  /**
+   * Another runtime's process in the same place: {@code command} runs in {@code taskRoot} with the
+   * environment Lambda gives a function ({@code AWS_LAMBDA_RUNTIME_API}, {@code _HANDLER} = the
+   * function's handler, …), e.g. {@code node invoke.js} for a Node.js runtime loop.
+   */
+  public static LocalLambda command(FunctionConfig function, Path taskRoot, List<String> command,
+      Map<String, String> variables, Consumer<String> logListener) {
+    return new LocalLambda(function, taskRoot, variables, logListener, command);
   }
 
   public FunctionConfig function() {
@@ -90,6 +105,38 @@ public final class LocalLambda implements AutoCloseable {
 
   public JavaInstallation java() {
     return java;
+  }
+
+  /**
+   * SnapStart's INIT: starts a new environment as {@code snap-start}, so that the runtime client
+   * builds the handler, runs the {@code beforeCheckpoint} hooks and waits where Lambda would take
+   * the snapshot. Returns when it waits there.
+   *
+   * @throws FunctionError when INIT or a hook failed
+   */
+  public synchronized void checkpoint(Duration limit) throws FunctionError {
+    if (environment != null) destroy(environment);
+    try {
+      environment = launch("snap-start");
+      coldStarts++;
+      environment.api.checkpointed.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not start " + function.name(), e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof FunctionError error) throw error;
+      throw new IllegalStateException(e.getCause());
+    } catch (TimeoutException e) {
+      throw new IllegalStateException(function.name() + ": no checkpoint within " + limit);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  /** Lets an environment waiting at its checkpoint go on: the client runs the {@code afterRestore} hooks. */
+  public synchronized void restore() {
+    if (environment == null) throw new IllegalStateException("no environment at a checkpoint");
+    environment.api.restore();
   }
 
   /** The runtime interface client's version, from its jar's name. */
@@ -169,7 +216,7 @@ public final class LocalLambda implements AutoCloseable {
     if (environment != null && environment.process.isAlive()) return environment;
     if (environment != null) destroy(environment);
     try {
-      environment = launch();
+      environment = launch("on-demand");
       coldStarts++;
       return environment;
     } catch (IOException e) {
@@ -177,19 +224,24 @@ public final class LocalLambda implements AutoCloseable {
     }
   }
 
-  private Environment launch() throws IOException {
+  private Environment launch(String initializationType) throws IOException {
     RuntimeApi api = new RuntimeApi("arn:aws:lambda:" + region() + ":123456789012:function:" + function.name(),
         function.timeout());
     List<String> command = new ArrayList<>();
-    command.add(java.java().toString());
-    command.addAll(jvmFlags());
-    command.add("-classpath");
-    command.add(runtimeJars.stream().map(Path::toString).collect(Collectors.joining(":")));
-    command.add(RUNTIME_CLIENT_MAIN);
-    command.add(function.handler());
+    if (this.command != null) {
+      command.addAll(this.command);
+    } else {
+      command.add(java.java().toString());
+      command.addAll(jvmFlags());
+      command.add("-classpath");
+      command.add(runtimeJars.stream().map(Path::toString).collect(Collectors.joining(":")));
+      command.add(RUNTIME_CLIENT_MAIN);
+      command.add(function.handler());
+    }
     ProcessBuilder builder = new ProcessBuilder(command).directory(taskRoot.toFile()).redirectErrorStream(true);
     builder.environment().clear();
     builder.environment().putAll(environment(api));
+    builder.environment().put("AWS_LAMBDA_INITIALIZATION_TYPE", initializationType);
     Process process = builder.start();
     Thread reader = new Thread(() -> readLogs(process), function.name() + "-logs");
     reader.setDaemon(true);
@@ -213,7 +265,7 @@ public final class LocalLambda implements AutoCloseable {
       if (!RESERVED.contains(name)) env.put(name, value);
     });
     String javaToolOptions = function.javaToolOptions();
-    if (!javaToolOptions.isBlank()) env.put("JAVA_TOOL_OPTIONS", javaToolOptions);
+    if (!javaToolOptions.isBlank() && command == null) env.put("JAVA_TOOL_OPTIONS", javaToolOptions);
     env.put("AWS_REGION", region());
     env.put("AWS_DEFAULT_REGION", region());
     env.put("TZ", ":UTC");
@@ -221,7 +273,8 @@ public final class LocalLambda implements AutoCloseable {
     env.put("AWS_EXECUTION_ENV", "AWS_Lambda_" + function.runtime());
     env.put("AWS_LAMBDA_RUNTIME_API", api.address());
     env.put("LAMBDA_TASK_ROOT", taskRoot.toString());
-    env.put("LAMBDA_RUNTIME_DIR", runtimeJars.get(0).getParent().toString());
+    env.put("LAMBDA_RUNTIME_DIR", runtimeJars.isEmpty() ? taskRoot.toString()
+        : runtimeJars.get(0).getParent().toString());
     env.put("AWS_LAMBDA_FUNCTION_NAME", function.name());
     env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", Integer.toString(function.memoryMb()));
     env.put("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");

@@ -25,7 +25,10 @@ import java.util.regex.Pattern;
  * The Lambda Runtime API of one execution environment, on 127.0.0.1: the runtime interface client
  * long-polls {@code GET /2018-06-01/runtime/invocation/next} for an event, then posts the
  * response or an error for that request id; {@code POST /2018-06-01/runtime/init/error} reports a
- * function that could not be initialised.
+ * function that could not be initialised. With SnapStart ({@code AWS_LAMBDA_INITIALIZATION_TYPE=snap-start})
+ * the client runs the {@code beforeCheckpoint} hooks after INIT and then blocks on
+ * {@code GET /2018-06-01/runtime/restore/next}, where Lambda takes the snapshot; it returns once
+ * {@link #restore()} is called, and the client runs the {@code afterRestore} hooks.
  */
 final class RuntimeApi implements AutoCloseable {
   private static final String PREFIX = "/2018-06-01/runtime/";
@@ -50,6 +53,9 @@ final class RuntimeApi implements AutoCloseable {
   private final BlockingQueue<Invocation> waiting = new LinkedBlockingQueue<>();
   private final Map<String, Invocation> open = new ConcurrentHashMap<>();
   private volatile boolean closed;
+  /** Completed when the client asks for {@code restore/next}: its checkpoint hooks have run. */
+  final CompletableFuture<Void> checkpointed = new CompletableFuture<>();
+  private final CompletableFuture<Void> restored = new CompletableFuture<>();
 
   RuntimeApi(String functionArn, Duration timeout) throws IOException {
     this.functionArn = functionArn;
@@ -77,6 +83,11 @@ final class RuntimeApi implements AutoCloseable {
     return invocation;
   }
 
+  /** Lets the client waiting in {@code restore/next} go on, as after a SnapStart restore. */
+  void restore() {
+    restored.complete(null);
+  }
+
   /** Ends every invocation not yet answered with this error (the environment is gone). */
   void failAll(java.util.function.Function<Invocation, FunctionError> error) {
     for (Invocation invocation : open.values()) invocation.result.completeExceptionally(error.apply(invocation));
@@ -90,6 +101,29 @@ final class RuntimeApi implements AutoCloseable {
       String method = exchange.getRequestMethod();
       if (method.equals("GET") && path.equals(PREFIX + "invocation/next")) {
         next(exchange);
+        return;
+      }
+      if (method.equals("GET") && path.equals(PREFIX + "restore/next")) {
+        checkpointed.complete(null);
+        while (!closed && !restored.isDone()) {
+          try {
+            restored.get(200, TimeUnit.MILLISECONDS);
+          } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            // polled again until restored or closed
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
+        if (restored.isDone()) reply(exchange, 200, "");
+        return;
+      }
+      if (method.equals("POST") && path.equals(PREFIX + "restore/error")) {
+        byte[] body = exchange.getRequestBody().readAllBytes();
+        String type = exchange.getRequestHeaders().getFirst("Lambda-Runtime-Function-Error-Type");
+        checkpointed.completeExceptionally(error(FunctionError.Kind.INIT, "restore", type, body));
+        failAll(invocation -> error(FunctionError.Kind.INIT, invocation.requestId, type, body));
+        reply(exchange, 202, "{\"status\":\"OK\"}");
         return;
       }
       Matcher result = RESULT.matcher(path);
