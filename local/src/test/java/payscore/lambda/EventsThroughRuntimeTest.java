@@ -32,26 +32,22 @@ class EventsThroughRuntimeTest {
   static final MotoServer MOTO = MotoServer.shared();
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  private static RuntimeFixture functions;
   private static FunctionHarness harness;
   private static LocalLambda api;
   private static LocalLambda queue;
 
   @BeforeAll
   static void start() throws Exception {
-    harness = new FunctionHarness(MOTO.endpoint());
-    api = LocalLambda.start("ApiFunction", harness.env);
-    queue = LocalLambda.start("QueueFunction", harness.env);
+    functions = RuntimeFixture.start(MOTO.endpoint());
+    harness = functions.harness;
+    api = functions.api;
+    queue = functions.queue;
   }
 
   @AfterAll
   static void stop() {
-    try {
-      LambdaLogs.assertNoSecrets(harness, api, queue);
-    } finally {
-      if (api != null) api.close();
-      if (queue != null) queue.close();
-      if (harness != null) harness.close();
-    }
+    if (functions != null) functions.close();
   }
 
   /** The events/ files this class invokes; every other events/ file but env.json fails the check below. */
