@@ -29,14 +29,7 @@ public final class RsaPriming {
    * @return the rounds run
    */
   public static int prime(Clock clock, int rounds, Duration budget) {
-    KeyPair throwaway;
-    try {
-      KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-      generator.initialize(2048);
-      throwaway = generator.generateKeyPair();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("RSA is not available", e);
-    }
+    KeyPair throwaway = throwawayKey();
     RequestSigner signer = new RequestSigner("1900000001", "PRIMING", throwaway.getPrivate(), clock, () -> "PRIMING");
     ResponseVerifier verifier =
         new ResponseVerifier(new WeChatPayPublicKey("PUB_KEY_ID_PRIMING", throwaway.getPublic()), clock);
@@ -48,14 +41,25 @@ public final class RsaPriming {
         "Wechatpay-Nonce", List.of("PRIMING"),
         "Wechatpay-Serial", List.of("PUB_KEY_ID_PRIMING"),
         "Wechatpay-Signature", List.of(sign(throwaway, timestamp + "\nPRIMING\n", body))), (name, value) -> true);
-    long end = System.nanoTime() + budget.toNanos();
+    java.time.Instant end = clock.instant().plus(budget);
     int done = 0;
-    while (done < rounds && System.nanoTime() < end) {
+    while (done < rounds && clock.instant().isBefore(end)) {
       signer.authorization("POST", path, body);
       if (!verifier.verify(answer, body).verified()) throw new IllegalStateException("priming signature did not verify");
       done++;
     }
     return done;
+  }
+
+  /** An RSA-2048 key made for priming and dropped after it: never the merchant's. */
+  static KeyPair throwawayKey() {
+    try {
+      KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+      generator.initialize(2048);
+      return generator.generateKeyPair();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("RSA is not available", e);
+    }
   }
 
   private static String sign(KeyPair key, String head, byte[] body) {

@@ -3,9 +3,7 @@ package payscore.wechatpay;
 import java.net.URI;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
-import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -19,14 +17,7 @@ public final class WeChatPayPriming {
   private WeChatPayPriming() {}
 
   public static void prime(WeChatPayEndpoints endpoints, Clock clock) {
-    KeyPair throwaway;
-    try {
-      KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-      generator.initialize(2048);
-      throwaway = generator.generateKeyPair();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("RSA is not available", e);
-    }
+    KeyPair throwaway = RsaPriming.throwawayKey();
     byte[] body = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
     String path = WeChatPayClient.pendingMessagePath("PRIMING-0001");
     new RequestSigner("1900000001", "PRIMING", throwaway.getPrivate(), clock, () -> "PRIMING")
