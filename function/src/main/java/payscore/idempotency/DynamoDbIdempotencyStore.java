@@ -22,6 +22,8 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
  * ({@code ALL_OLD}), so a duplicate costs one round trip.
  */
 public final class DynamoDbIdempotencyStore implements IdempotencyStore {
+  /** The claim is still the caller's, and still in progress. */
+  private static final String HELD = "#token = :token AND #state = :in_progress";
   /** The client's attempt timeout, which a view's budget only ever shortens. */
   private static final Duration MAX_ATTEMPT = Duration.ofSeconds(2);
   /** {@code prior_state} of a claim that created its order. */
@@ -161,16 +163,18 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
 
   @Override
   public boolean markSending(String key, String token) {
+    Map<String, AttributeValue> values = held(token);
+    values.put(":true", AttributeValue.fromBool(true));
+    String update = "SET #sending = :true";
     try {
       dynamo.updateItem(request -> request
           .overrideConfiguration(this::bounded)
           .tableName(table)
           .key(Map.of("pk", s(key)))
-          .conditionExpression("#token = :token AND #state = :in_progress")
-          .updateExpression("SET #sending = :true")
-          .expressionAttributeNames(Map.of("#token", "lease_token", "#state", "state", "#sending", "sending"))
-          .expressionAttributeValues(Map.of(":token", s(token), ":in_progress", s(State.IN_PROGRESS.name()),
-              ":true", AttributeValue.fromBool(true))));
+          .conditionExpression(HELD)
+          .updateExpression(update)
+          .expressionAttributeNames(names(HELD + update))
+          .expressionAttributeValues(values));
       return true;
     } catch (ConditionalCheckFailedException e) {
       return false;
@@ -180,7 +184,7 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
   @Override
   public Optional<IdempotencyRecord> find(String key) {
     Map<String, AttributeValue> item = dynamo.getItem(request -> request
-          .overrideConfiguration(this::bounded)
+        .overrideConfiguration(this::bounded)
         .tableName(table)
         .key(Map.of("pk", s(key)))
         .consistentRead(true)).item();
@@ -242,15 +246,10 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
 
   @Override
   public boolean abandon(String key, String token) {
+    Map<String, AttributeValue> values = held(token);
+    values.put(":false", AttributeValue.fromBool(false));
     try {
-      dynamo.deleteItem(request -> request
-          .overrideConfiguration(this::bounded)
-          .tableName(table)
-          .key(Map.of("pk", s(key)))
-          .conditionExpression("#token = :token AND #state = :in_progress AND #sending = :false")
-          .expressionAttributeNames(Map.of("#token", "lease_token", "#state", "state", "#sending", "sending"))
-          .expressionAttributeValues(Map.of(":token", s(token), ":in_progress", s(State.IN_PROGRESS.name()),
-              ":false", AttributeValue.fromBool(false))));
+      deleteClaim(key, HELD + " AND #sending = :false", values);
       return true;
     } catch (ConditionalCheckFailedException e) {
       return false;
@@ -260,19 +259,32 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
   @Override
   public boolean release(String key, String token) {
     try {
-      dynamo.deleteItem(request -> request
-          .overrideConfiguration(this::bounded)
-          .tableName(table)
-          .key(Map.of("pk", s(key)))
-          .conditionExpression("#token = :token AND #state = :in_progress")
-          .expressionAttributeNames(Map.of("#token", "lease_token", "#state", "state"))
-          .expressionAttributeValues(Map.of(":token", s(token), ":in_progress", s(State.IN_PROGRESS.name())))
-          .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
+      deleteClaim(key, HELD, held(token));
       return true;
     } catch (ConditionalCheckFailedException e) {
       // No item: this delete was applied by an attempt whose answer was lost.
       return e.item() == null || e.item().isEmpty();
     }
+  }
+
+  /** One conditional delete of a claim; a refusal carries the item as it is now ({@code ALL_OLD}). */
+  private void deleteClaim(String key, String condition, Map<String, AttributeValue> values) {
+    dynamo.deleteItem(request -> request
+        .overrideConfiguration(this::bounded)
+        .tableName(table)
+        .key(Map.of("pk", s(key)))
+        .conditionExpression(condition)
+        .expressionAttributeNames(names(condition))
+        .expressionAttributeValues(values)
+        .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
+  }
+
+  /** The values of {@link #HELD} for this token, in a map the caller may add to. */
+  private static Map<String, AttributeValue> held(String token) {
+    Map<String, AttributeValue> values = new HashMap<>();
+    values.put(":token", s(token));
+    values.put(":in_progress", s(State.IN_PROGRESS.name()));
+    return values;
   }
 
   @Override
