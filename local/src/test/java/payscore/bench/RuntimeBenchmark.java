@@ -27,6 +27,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import payscore.harness.FunctionHarness;
 import payscore.harness.MotoClients;
+import payscore.harness.TcpForwarder;
 import payscore.lambda.FunctionConfig;
 import payscore.lambda.JavaInstallation;
 import payscore.lambda.LocalLambda;
@@ -66,7 +67,7 @@ public final class RuntimeBenchmark {
   private final Path work;
   private final Map<String, String> env = new HashMap<>();
   private final List<Process> simulators = new ArrayList<>();
-  private final ConnectionCutter moto;
+  private final TcpForwarder moto;
   private final Path artifact;
   private final Path artifactWithoutAccp;
   private final Path nodePeer;
@@ -81,7 +82,7 @@ public final class RuntimeBenchmark {
     artifact = SamBuild.reusableArtifact(SamTemplate.read().function("ApiFunction")).taskRoot();
     artifactWithoutAccp = copyWithout(artifact, work.resolve("function-jdk-crypto"), ACCP_JAR);
     nodePeer = nodePeer(build);
-    moto = new ConnectionCutter(motoEndpoint);
+    moto = new TcpForwarder("127.0.0.1", 0, motoEndpoint.getPort());
     body = FunctionHarness.event("http-api-send.json").get("body").asText();
 
     KeyPair merchant = TestKeys.rsa2048();

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import payscore.harness.MotoClients;
 import payscore.harness.MotoServer;
+import payscore.harness.TcpForwarder;
 import payscore.simulator.TestKeys;
 import payscore.simulator.WeChatPaySimulator;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -70,8 +71,8 @@ final class SamLocalBackends implements AutoCloseable {
         .merchant(MCHID, LocalSandbox.MERCHANT_SERIAL, merchant.getPublic())
         .publicKeyMode(LocalSandbox.PUBLIC_KEY_ID, wechatpay)
         .start();
-    this.motoPort = new TcpForwarder(bindAddress, motoPort, moto.getPort());
-    this.wechatPort = new TcpForwarder(bindAddress, wechatPort, wechat.baseUrl().getPort());
+    this.motoPort = forward(bindAddress, motoPort, moto.getPort());
+    this.wechatPort = forward(bindAddress, wechatPort, wechat.baseUrl().getPort());
 
     ObjectNode secret = JSON.createObjectNode()
         .put("mchid", MCHID)
@@ -173,5 +174,13 @@ final class SamLocalBackends implements AutoCloseable {
       // closing anyway
     }
     wechat.close();
+  }
+
+  private static TcpForwarder forward(String bindAddress, int port, int targetPort) throws IOException {
+    try {
+      return new TcpForwarder(bindAddress, port, targetPort);
+    } catch (java.net.BindException e) {
+      throw new LocalSandbox.PortInUseException(port);
+    }
   }
 }
