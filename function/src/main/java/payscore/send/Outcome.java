@@ -92,6 +92,12 @@ public record Outcome(
       case SendResult.DependencyUnavailable unavailable -> new Outcome(Kind.DEPENDENCY_UNAVAILABLE, 503,
           "DEPENDENCY_UNAVAILABLE", unavailable.message() + "; retry the same request", 1L, Disposition.RETRY,
           Metric.Failed, true, Detail.NONE, null, null, List.of());
+      // Uncertain when this request or an earlier one may have reached WeChat; Failed only when none did.
+      case SendResult.Unrecorded unrecorded -> new Outcome(Kind.INTERNAL_ERROR, 500, "INTERNAL_ERROR",
+          "could not record the outcome in DynamoDB (" + unrecorded.cause() + ") after WeChat Pay answered "
+              + describe(unrecorded.outcome()) + "; retry the same request", null, Disposition.RETRY,
+          unrecorded.sentBefore() ? Metric.Uncertain : mayHaveArrived(unrecorded.outcome()), true, Detail.NONE,
+          null, null, List.of());
       case SendResult.InternalError internal -> internalError(internal.message());
     };
   }

@@ -251,8 +251,7 @@ public final class PendingMessageService {
     } catch (SdkException e) {
       // The outcome could not be recorded even with retries. The claim's lease runs out and the next
       // request takes the order over as "may have reached WeChat", so nothing is sent twice by accident.
-      return new SendResult.InternalError("could not record the outcome in DynamoDB (" + e.getClass().getSimpleName()
-          + ")");
+      return new SendResult.Unrecorded(outcome, maybeSentBefore, e.getClass().getSimpleName());
     }
   }
 

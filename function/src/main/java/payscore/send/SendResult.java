@@ -36,6 +36,14 @@ public sealed interface SendResult {
   /** DynamoDB or Secrets Manager failed before anything was sent; the same request may be retried. */
   record DependencyUnavailable(String message) implements SendResult {}
 
+  /**
+   * WeChat answered ({@code outcome}), but the record of that answer could not be written, even
+   * with retries until the deadline; {@code cause} names the failure. The order's claim stays, so
+   * the next request for it treats the order as WeChat's answer would have left it, or more warily.
+   * {@code sentBefore}: an earlier attempt for the order may have reached WeChat.
+   */
+  record Unrecorded(SendOutcome outcome, boolean sentBefore, String cause) implements SendResult {}
+
   /** Configuration or a dependency failed; {@code message} names the cause, never a secret. */
   record InternalError(String message) implements SendResult {}
 }

@@ -52,6 +52,7 @@ class FaultsThroughRuntimeTest {
   /** The value of the finishing UpdateItem that writes the SENT state (the claim's values name SENT as ":sent"). */
   private static final String WRITES_SENT = "\":state\":{\"S\":\"SENT\"}";
   private static final String WRITES_REJECTED = "\":state\":{\"S\":\"REJECTED\"}";
+  private static final String WRITES_UNKNOWN = "\":state\":{\"S\":\"UNKNOWN\"}";
   private static final Duration API_TIMEOUT = Duration.ofSeconds(15);
 
   private static FunctionHarness harness;
@@ -222,6 +223,37 @@ class FaultsThroughRuntimeTest {
     boolean replay = again.status() == 200 && again.body().path("replayed").asBoolean(false);
     boolean unknown = again.status() == 409 && "OUTCOME_UNKNOWN".equals(again.code());
     assertTrue(replay || unknown, "a replay or OUTCOME_UNKNOWN, not " + again);
+  }
+
+  @Test
+  void unknownWriteThatNeverSucceedsAfterA5xxIsRetriedAndCountsUncertainNotFailed() throws Exception {
+    // WeChat's 500 may mean it took the message; the UNKNOWN record saying so cannot be written.
+    String order = "THROTTLED-UNKNOWN-1";
+    // A warm JVM, so that the time taken below is the invocation's own, not the cold start's.
+    assertSentNow(post("THROTTLED-UNKNOWN-WARMUP", body(1500)), "THROTTLED-UNKNOWN-WARMUP");
+    harness.wechat.script(order, Behaviour.serverError(500, false));
+    ActiveRule throttled = proxy.inject(FaultRule.always("UpdateItem", Fault.throttle())
+        .whereBodyContains(WRITES_UNKNOWN));
+    MetricLines metrics = MetricLines.mark(api);
+
+    long started = System.nanoTime();
+    ApiAnswer answer = post(order, body(1500));
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+    assertTrue(throttled.fired() >= 1, "the UNKNOWN write was throttled");
+    assertEquals(500, answer.status(), answer.toString());
+    assertEquals("INTERNAL_ERROR", answer.code());
+    assertTrue(answer.body().path("message").asText().contains("could not record the outcome in DynamoDB"),
+        answer.toString());
+    assertTrue(took.compareTo(API_TIMEOUT) < 0, "answered within the invocation: " + took);
+    assertEquals(1, harness.wechat.requestsFor(order).size(), "the request reached WeChat");
+    List<JsonNode> lines = metrics.lines(1);
+    assertEquals(List.of("Uncertain"), MetricLines.metricsOf(lines.get(0)),
+        "a request that may have reached WeChat counts Uncertain, never Failed: " + lines);
+    // The claim stays, marked as sending: the next request for the order is never told it is free.
+    Map<String, AttributeValue> item = harness.record(order).orElseThrow();
+    assertEquals("IN_PROGRESS", item.get("state").s());
+    assertTrue(item.get("sending").bool(), "marked as sending: " + item);
   }
 
   // ---- 7. DynamoDB unreachable before anything was sent: 503 DEPENDENCY_UNAVAILABLE ----

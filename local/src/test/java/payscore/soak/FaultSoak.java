@@ -1100,8 +1100,10 @@ public final class FaultSoak {
       Delivery first = message.deliveries.get(0);
       // WeChat's answer came while the table was gone: either it verified (acknowledged, recorded:
       // false, Uncertain) or, on a loaded machine, it came after the send deadline (retried,
-      // Uncertain; the takeover is then refused by WeChat: OUTCOME_UNKNOWN).
-      boolean late = first.failed && "Uncertain".equals(first.logMetric) && "UPSTREAM_TIMEOUT".equals(first.logErrorCode);
+      // Uncertain, as UPSTREAM_TIMEOUT or, when the UNKNOWN record could not be written either,
+      // INTERNAL_ERROR; the takeover is then refused by WeChat: OUTCOME_UNKNOWN).
+      boolean late = first.failed && "Uncertain".equals(first.logMetric)
+          && ("UPSTREAM_TIMEOUT".equals(first.logErrorCode) || "INTERNAL_ERROR".equals(first.logErrorCode));
       if (late && (message.end == End.OUTCOME_UNKNOWN || message.end == End.REDRIVEN)) return;
       if (first.failed || !"Uncertain".equals(first.logMetric)) {
         failures.add(message + ": in flight across the moto restart (WeChat took it, DynamoDB was gone), but its first"
