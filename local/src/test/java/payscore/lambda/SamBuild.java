@@ -4,9 +4,12 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -15,6 +18,9 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
@@ -30,6 +36,14 @@ public final class SamBuild {
   /** The executables a function's own tests must not need. */
   static final List<String> ABSENT_TOOLS = List.of("python3", "python", "cfn-lint", "moto_server");
   private static final String SOURCE_HASH = ".source-sha256";
+  /** Which test run built the artifact, and how long the build took: "run millis". */
+  private static final String BUILT_BY = ".built-by";
+  /**
+   * The test run this JVM belongs to. Surefire's forks of one Maven invocation share it (the
+   * build's start time, passed as a system property), so they share one build; a JVM started
+   * any other way is a run of its own.
+   */
+  private static final String RUN = System.getProperty("payscore.test.run", UUID.randomUUID().toString());
   private static final Map<Path, Artifact> BUILT = new ConcurrentHashMap<>();
 
   /**
@@ -58,18 +72,41 @@ public final class SamBuild {
     Path out = outputRoot().resolve(codeUri.getFileName().toString());
     Artifact built = BUILT.get(codeUri);
     if (built != null && (reuseEarlierRun || !built.reused) && hash.equals(readHash(out))) return built;
-    if (reuseEarlierRun && hash.equals(readHash(out))) {
-      Artifact reused = new Artifact(out, Duration.ZERO, true);
-      BUILT.put(codeUri, reused);
-      return reused;
-    }
     try {
-      Artifact fresh = buildInScratch(codeUri, out, hash);
-      BUILT.put(codeUri, fresh);
-      System.out.printf("sam build: standalone build of %s (mvn clean install, tests included; "
-          + "copy-dependencies) took %.1f s; artifact %s%n", codeUri.getFileName(),
-          fresh.buildTime.toMillis() / 1000.0, out);
-      return fresh;
+      Files.createDirectories(outputRoot());
+      // Test JVMs of one run (surefire's forks) share one build: the first builds, the others wait here for it.
+      try (FileChannel channel = FileChannel.open(outputRoot().resolve(".lock"), StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE); FileLock lock = channel.lock()) {
+        Path failure = outputRoot().resolve(codeUri.getFileName() + ".failed");
+        if (Files.exists(failure)) {
+          // A build that failed in this run fails every later caller the same way, without building again.
+          List<String> failed = Files.readAllLines(failure, UTF_8);
+          if (failed.size() > 2 && failed.get(0).equals(RUN) && failed.get(1).equals(hash)) {
+            throw new IllegalStateException(String.join("\n", failed.subList(2, failed.size())));
+          }
+        }
+        String[] by = readBuiltBy(out);
+        if (hash.equals(readHash(out)) && (reuseEarlierRun || RUN.equals(by[0]))) {
+          Artifact existing = RUN.equals(by[0])
+              ? new Artifact(out, Duration.ofMillis(Long.parseLong(by[1])), false)
+              : new Artifact(out, Duration.ZERO, true);
+          BUILT.put(codeUri, existing);
+          return existing;
+        }
+        Artifact fresh;
+        try {
+          fresh = buildInScratch(codeUri, out, hash);
+        } catch (IllegalStateException e) {
+          Files.writeString(failure, RUN + "\n" + hash + "\n" + e.getMessage());
+          throw e;
+        }
+        Files.writeString(out.resolve(BUILT_BY), RUN + " " + fresh.buildTime.toMillis());
+        BUILT.put(codeUri, fresh);
+        System.out.printf("sam build: standalone build of %s (mvn clean install, tests included; "
+            + "copy-dependencies) took %.1f s; artifact %s; its own tests: %s%n", codeUri.getFileName(),
+            fresh.buildTime.toMillis() / 1000.0, out, testSummary(reports(codeUri)));
+        return fresh;
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
@@ -86,7 +123,11 @@ public final class SamBuild {
       copyTree(codeUri, source, true);
       Path stubs = stubs(scratch.resolve("stub-bin"), scratch.resolve("stub-calls.log"));
       long started = System.nanoTime();
-      maven(source, stubs, "clean", "install");
+      try {
+        maven(source, stubs, "clean", "install");
+      } finally {
+        keepReports(source.resolve("target/surefire-reports"), reports(codeUri));
+      }
       maven(source, stubs, "dependency:copy-dependencies", "-DincludeScope=runtime");
       Duration took = Duration.ofNanos(System.nanoTime() - started);
       Path calls = scratch.resolve("stub-calls.log");
@@ -132,6 +173,35 @@ public final class SamBuild {
     }
   }
 
+  /** Where the standalone build's test reports are kept: its scratch folder is deleted. */
+  static Path reports(Path codeUri) {
+    return outputRoot().resolve(codeUri.getFileName() + "-test-reports");
+  }
+
+  private static void keepReports(Path from, Path to) throws IOException {
+    deleteTree(to);
+    if (Files.isDirectory(from)) copyTree(from, to, false);
+  }
+
+  /** "N run, F failed, S skipped", summed over the surefire reports in {@code reports}. */
+  static String testSummary(Path reports) {
+    int[] counts = new int[4];
+    String[] names = {"tests", "failures", "errors", "skipped"};
+    try (Stream<Path> files = Files.exists(reports) ? Files.list(reports) : Stream.empty()) {
+      for (Path report : files.filter(p -> p.getFileName().toString().matches("TEST-.*\\.xml")).toList()) {
+        String text = Files.readString(report, UTF_8);
+        String suite = text.substring(text.indexOf("<testsuite"), text.indexOf('>', text.indexOf("<testsuite")));
+        for (int i = 0; i < names.length; i++) {
+          Matcher value = Pattern.compile("\\s" + names[i] + "=\"(\\d+)\"").matcher(suite);
+          if (value.find()) counts[i] += Integer.parseInt(value.group(1));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return counts[0] + " run, " + (counts[1] + counts[2]) + " failed, " + counts[3] + " skipped";
+  }
+
   /** Executables named like the tools a build image lacks, which fail and leave a trace. */
   private static Path stubs(Path bin, Path calls) throws IOException {
     Files.createDirectories(bin);
@@ -164,6 +234,17 @@ public final class SamBuild {
       throw new UncheckedIOException(e);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** The run that built the artifact and its build time in milliseconds, or two empty strings. */
+  private static String[] readBuiltBy(Path out) {
+    try {
+      Path file = out.resolve(BUILT_BY);
+      String[] parts = Files.exists(file) ? Files.readString(file).strip().split(" ") : new String[0];
+      return parts.length == 2 ? parts : new String[] {"", "0"};
+    } catch (IOException e) {
+      return new String[] {"", "0"};
     }
   }
 
