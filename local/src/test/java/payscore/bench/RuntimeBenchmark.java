@@ -435,7 +435,7 @@ public final class RuntimeBenchmark {
     System.out.println();
     System.out.println("Targets (figures beside each; ratios against the Node.js peer of this run):");
     System.out.printf("%-32s %-30s %-30s %-28s %-24s %-24s %-14s%n", "", "warm CPU <= 0.5x peer",
-        "restore CPU <= 0.5x peer cold", "cold wall <= 2x (today " + String.format("%.2fx", todayRatio) + ")",
+        "restore CPU <= 0.5x peer cold", "cold wall <= 2x" + (Double.isNaN(todayRatio) ? "" : " (today " + String.format("%.2fx", todayRatio) + ")"),
         "batch 10/1 @100 <= 1.3", "batch 10/1 @500 <= 1.3", "RSS <= 256 MiB");
     for (Subject s : subjects.subList(1, subjects.size())) {
       double warmRatio = warm.get(s)[0] / nodeWarmCpu;
