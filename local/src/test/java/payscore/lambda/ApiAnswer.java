@@ -20,9 +20,8 @@ public record ApiAnswer(int status, JsonNode headers, JsonNode body, String raw)
     try {
       raw = function.invoke(event.toString());
     } catch (FunctionError e) {
-      String logs = function.logs();
       throw new AssertionError("the function gave no answer but a Lambda error (" + e.kind() + "): " + e.payload()
-          + "\nits last log lines:\n" + logs.substring(Math.max(0, logs.length() - 6_000)), e);
+          + "\n" + LambdaLogs.excerpt(function.logs()), e);
     }
     return parse(raw);
   }

@@ -20,4 +20,14 @@ public final class LambdaLogs {
       }
     }
   }
+
+  /**
+   * What a failure message should show of a function's logs: the start of a JVM fatal error
+   * report when there is one (its first lines name the crash), else the last lines.
+   */
+  public static String excerpt(String logs) {
+    int fatal = logs.indexOf("# A fatal error has been detected");
+    if (fatal >= 0) return "its JVM crashed:\n" + logs.substring(fatal, Math.min(logs.length(), fatal + 6_000));
+    return "its last log lines:\n" + logs.substring(Math.max(0, logs.length() - 6_000));
+  }
 }
