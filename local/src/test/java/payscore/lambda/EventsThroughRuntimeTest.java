@@ -11,12 +11,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import payscore.harness.FunctionHarness;
-import payscore.harness.MotoServer;
 import payscore.simulator.RecordedRequest;
 import payscore.simulator.ServiceOrder;
 import software.amazon.awssdk.services.sqs.model.Message;
@@ -27,28 +23,8 @@ import software.amazon.awssdk.services.sqs.model.Message;
  * memory and timeout) against moto and the WeChat Pay simulator. One JVM per function for the
  * class: the first invocation is the cold start, the others are warm.
  */
-class EventsThroughRuntimeTest {
-  @RegisterExtension
-  static final MotoServer MOTO = MotoServer.shared();
+class EventsThroughRuntimeTest extends RuntimeFixture {
   private static final ObjectMapper JSON = new ObjectMapper();
-
-  private static RuntimeFixture functions;
-  private static FunctionHarness harness;
-  private static LocalLambda api;
-  private static LocalLambda queue;
-
-  @BeforeAll
-  static void start() throws Exception {
-    functions = RuntimeFixture.start(MOTO.endpoint());
-    harness = functions.harness;
-    api = functions.api;
-    queue = functions.queue;
-  }
-
-  @AfterAll
-  static void stop() {
-    if (functions != null) functions.close();
-  }
 
   /** The events/ files this class invokes; every other events/ file but env.json fails the check below. */
   private static final Set<String> INVOKED = Set.of("http-api-send.json", "http-api-get-status.json",

@@ -1,39 +1,39 @@
 package payscore.lambda;
 
-import java.io.IOException;
-import java.net.URI;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import payscore.harness.FunctionHarness;
+import payscore.harness.MotoServer;
 
 /**
  * One harness (moto resources, the WeChat Pay simulator) with both functions running under the
- * local Lambda runtime; closing it scans every function JVM's output for secret material first.
+ * local Lambda runtime, for the test class that extends it; closing it scans every function JVM's
+ * output for secret material first.
  */
-final class RuntimeFixture implements AutoCloseable {
-  final FunctionHarness harness;
-  final LocalLambda api;
-  final LocalLambda queue;
+abstract class RuntimeFixture {
+  @RegisterExtension
+  static final MotoServer MOTO = MotoServer.shared();
 
-  private RuntimeFixture(FunctionHarness harness, LocalLambda api, LocalLambda queue) {
-    this.harness = harness;
-    this.api = api;
-    this.queue = queue;
+  static FunctionHarness harness;
+  static LocalLambda api;
+  static LocalLambda queue;
+
+  @BeforeAll
+  static void startFunctions() throws Exception {
+    harness = new FunctionHarness(MOTO.endpoint());
+    api = LocalLambda.start("ApiFunction", harness.env);
+    queue = LocalLambda.start("QueueFunction", harness.env);
   }
 
-  static RuntimeFixture start(URI moto) throws IOException {
-    FunctionHarness harness = new FunctionHarness(moto);
-    LocalLambda api = LocalLambda.start("ApiFunction", harness.env);
-    LocalLambda queue = LocalLambda.start("QueueFunction", harness.env);
-    return new RuntimeFixture(harness, api, queue);
-  }
-
-  @Override
-  public void close() {
+  @AfterAll
+  static void stopFunctions() {
     try {
-      LambdaLogs.assertNoSecrets(harness, api, queue);
+      if (harness != null) LambdaLogs.assertNoSecrets(harness, api, queue);
     } finally {
-      api.close();
-      queue.close();
-      harness.close();
+      if (api != null) api.close();
+      if (queue != null) queue.close();
+      if (harness != null) harness.close();
     }
   }
 }
