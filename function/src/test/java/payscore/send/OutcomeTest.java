@@ -1,0 +1,43 @@
+package payscore.send;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import payscore.observe.OutcomeLog.Metric;
+import payscore.wechatpay.SendOutcome;
+
+/**
+ * The outcome table's row for a WeChat answer whose record could not be written: what it counts
+ * under depends on whether this request, or an earlier one, may have reached WeChat. (Through the
+ * runtime, RecordWritesThroughRuntimeTest shows one of these rows end to end.)
+ */
+class OutcomeTest {
+  static Stream<Arguments> unrecordedAnswers() {
+    return Stream.of(
+        Arguments.of(new SendOutcome.Uncertain(500, "SYSTEM_ERROR", "系统错误", "R-1"), false, Metric.Uncertain),
+        Arguments.of(new SendOutcome.TimedOut("no answer in time"), false, Metric.Uncertain),
+        Arguments.of(new SendOutcome.Rejected(400, "PARAM_ERROR", "bad", "R-2"), true, Metric.Uncertain),
+        Arguments.of(new SendOutcome.Rejected(400, "PARAM_ERROR", "bad", "R-3"), false, Metric.Failed),
+        Arguments.of(new SendOutcome.NotProcessed(429, "FREQUENCY_LIMITED", "slow down", "R-4"), false, Metric.Failed),
+        Arguments.of(new SendOutcome.NotProcessed(429, "FREQUENCY_LIMITED", "slow down", "R-5"), true,
+            Metric.Uncertain));
+  }
+
+  @ParameterizedTest
+  @MethodSource("unrecordedAnswers")
+  void anUnrecordedAnswerIsRetriedAsInternalErrorAndCountedByWhatMayHaveReachedWeChat(SendOutcome answer,
+      boolean sentBefore, Metric metric) {
+    Outcome row = Outcome.of(new SendResult.Unrecorded(answer, sentBefore, "ThrottlingException"));
+
+    assertEquals(500, row.httpStatus());
+    assertEquals("INTERNAL_ERROR", row.code());
+    assertEquals(Outcome.Disposition.RETRY, row.disposition());
+    assertEquals(metric, row.metric());
+    assertTrue(row.message().startsWith("could not record the outcome in DynamoDB (ThrottlingException) after "
+        + "WeChat Pay answered"), row.message());
+  }
+}
