@@ -53,6 +53,8 @@ final class RuntimeApi implements AutoCloseable {
   private final BlockingQueue<Invocation> waiting = new LinkedBlockingQueue<>();
   private final Map<String, Invocation> open = new ConcurrentHashMap<>();
   private volatile boolean closed;
+  /** Set once the environment has ended: every invocation, even one submitted later, fails with it. */
+  private volatile java.util.function.Function<Invocation, FunctionError> ended;
   /** Completed when the client asks for {@code restore/next}: its checkpoint hooks have run. */
   final CompletableFuture<Void> checkpointed = new CompletableFuture<>();
   private final CompletableFuture<Void> restored = new CompletableFuture<>();
@@ -80,6 +82,8 @@ final class RuntimeApi implements AutoCloseable {
     Invocation invocation = new Invocation(event);
     open.put(invocation.requestId, invocation);
     waiting.add(invocation);
+    // The environment may have ended after the caller found it alive: fail rather than wait.
+    if (ended != null) fail(invocation, ended);
     return invocation;
   }
 
@@ -88,11 +92,22 @@ final class RuntimeApi implements AutoCloseable {
     restored.complete(null);
   }
 
-  /** Ends every invocation not yet answered with this error (the environment is gone). */
+  /**
+   * Ends every invocation not yet answered with this error (the environment is gone), and every
+   * invocation submitted after; one not yet handed out fails there too, so nobody waits out the
+   * init limit and the timeout for a client that will never ask.
+   */
   void failAll(java.util.function.Function<Invocation, FunctionError> error) {
-    for (Invocation invocation : open.values()) invocation.result.completeExceptionally(error.apply(invocation));
-    open.clear();
-    waiting.clear();
+    ended = error;
+    for (Invocation invocation : open.values()) fail(invocation, error);
+  }
+
+  private void fail(Invocation invocation, java.util.function.Function<Invocation, FunctionError> error) {
+    FunctionError failure = error.apply(invocation);
+    invocation.handedOut.completeExceptionally(failure);
+    invocation.result.completeExceptionally(failure);
+    open.remove(invocation.requestId);
+    waiting.remove(invocation);
   }
 
   private void serve(HttpExchange exchange) throws IOException {
