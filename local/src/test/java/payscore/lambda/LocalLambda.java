@@ -8,6 +8,7 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,6 +22,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 
 /**
  * One function run as the managed Java runtime runs it: the {@code sam build} artifact in a JVM of
@@ -151,6 +154,7 @@ public final class LocalLambda implements AutoCloseable {
   public List<String> jvmFlags() {
     List<String> flags = new ArrayList<>(function.jvmFlags());
     flags.addAll(plumbingFlags());
+    flags.add("-D" + NATIVE_CLIENT_PROPERTY + "=" + nativeClientLibrary(runtimeJars));
     return flags;
   }
 
@@ -290,6 +294,43 @@ public final class LocalLambda implements AutoCloseable {
 
   private String region() {
     return variables.getOrDefault("AWS_REGION", "us-east-1");
+  }
+
+  /**
+   * The runtime client's property naming its native library. Without it the client copies the
+   * library from its jar to the fixed path /tmp/.libaws-lambda-jni.so and loads it from there. On
+   * Lambda every environment has a /tmp of its own; here function JVMs share one, and a JVM that
+   * starts while another rewrites that file dies in the loader (SIGBUS in ld-linux, exit 134).
+   */
+  static final String NATIVE_CLIENT_PROPERTY = "com.amazonaws.services.lambda.runtime.api.client.runtimeapi.NativeClient.JNI";
+
+  /**
+   * The client's native library for this machine, copied once out of its jar next to the jar and
+   * never rewritten: a new copy is written aside and renamed into place, so a JVM loading it never
+   * sees a file in the middle of a write.
+   */
+  static synchronized Path nativeClientLibrary(List<Path> runtimeJars) {
+    Path jar = runtimeJars.stream()
+        .filter(p -> p.getFileName().toString().startsWith("aws-lambda-java-runtime-interface-client-"))
+        .findFirst().orElseThrow(() -> new IllegalStateException("no runtime interface client among " + runtimeJars));
+    String arch = System.getProperty("os.arch").equals("aarch64") ? "aarch_64" : "x86_64";
+    String name = "libaws-lambda-jni.linux-" + arch + ".so";
+    String version = jar.getFileName().toString().replace(".jar", "");
+    Path library = jar.resolveSibling("jni").resolve(version + "-" + name);
+    if (Files.exists(library)) return library;
+    try (ZipFile zip = new ZipFile(jar.toFile())) {
+      ZipEntry entry = zip.getEntry("jni/" + name);
+      if (entry == null) throw new IllegalStateException(jar + " has no jni/" + name);
+      Files.createDirectories(library.getParent());
+      Path aside = Files.createTempFile(library.getParent(), name, ".part");
+      try (var in = zip.getInputStream(entry)) {
+        Files.copy(in, aside, StandardCopyOption.REPLACE_EXISTING);
+      }
+      Files.move(aside, library, StandardCopyOption.ATOMIC_MOVE);
+      return library;
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not copy the runtime client's native library out of " + jar, e);
+    }
   }
 
   /** What the managed runtime adds for its own client: CRaC hooks routed to it, its stream access. */
