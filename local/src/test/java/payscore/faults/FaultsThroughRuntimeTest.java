@@ -23,12 +23,14 @@ import payscore.simulator.RecordedRequest;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+import org.junit.jupiter.api.Order;
 
 /**
  * Issue 10's findings through the functions as Lambda runs them, AWS faults injected by
  * {@link AwsFaultProxy} (see {@link ThroughFaultProxy}): lost answers of the function's own
  * writes, DynamoDB down before sending, stalled WeChat answers, encoded paths, SQS counting.
  */
+@Order(5)
 class FaultsThroughRuntimeTest extends ThroughFaultProxy {
   // ---- 1. A lost answer of the function's own write is recognised as its own (invariant 6) ----
 

@@ -13,12 +13,14 @@ import payscore.lambda.ApiAnswer;
 import payscore.lambda.MetricLines;
 import payscore.simulator.Behaviour;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import org.junit.jupiter.api.Order;
 
 /**
  * Records of WeChat's answer that cannot be written at once, or at all, through the functions as
  * Lambda runs them (see {@link ThroughFaultProxy}): writes are retried until the invocation's
  * deadline. Each test waits out most of an invocation, so they run beside the other classes.
  */
+@Order(2)
 class RecordWritesThroughRuntimeTest extends ThroughFaultProxy {
 
   @Test

@@ -9,6 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import payscore.lambda.ApiAnswer;
 import payscore.lambda.MetricLines;
+import org.junit.jupiter.api.Order;
 
 /**
  * A SENT record that cannot be written at all, through the functions as Lambda runs them (see
@@ -16,6 +17,7 @@ import payscore.lambda.MetricLines;
  * acceptance. It waits out an invocation and then a lease, so it is a class of its own, run beside
  * the others.
  */
+@Order(3)
 class SentUnrecordedThroughRuntimeTest extends ThroughFaultProxy {
   @Test
   void sentWriteThatNeverSucceedsAnswers200NotRecordedCountsUncertainAndNeverLeadsToASecondAcceptance()

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import payscore.harness.FunctionHarness;
 import payscore.harness.MotoServer;
@@ -21,6 +22,8 @@ import payscore.lambda.ApiAnswer;
 import payscore.lambda.LambdaLogs;
 import payscore.lambda.LocalLambda;
 import payscore.simulator.RecordedRequest;
+import org.junit.jupiter.api.Tag;
+import payscore.lambda.SamBuild;
 
 /**
  * The functions as Lambda runs them (sam build's artifact, the runtime interface client, the
@@ -31,6 +34,8 @@ import payscore.simulator.RecordedRequest;
  * <p>One API function JVM (its AWS calls go through the proxy) and one queue function JVM per test
  * class; the harness itself reads moto directly, so its view of the table is never faulted.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Tag(SamBuild.RUNS_THE_ARTIFACT)
 abstract class ThroughFaultProxy {
   @RegisterExtension
   static final MotoServer MOTO = MotoServer.shared();
@@ -42,13 +47,14 @@ abstract class ThroughFaultProxy {
   static final String WRITES_UNKNOWN = "\":state\":{\"S\":\"UNKNOWN\"}";
   static final Duration API_TIMEOUT = Duration.ofSeconds(15);
 
-  static FunctionHarness harness;
-  static AwsFaultProxy proxy;
-  static LocalLambda api;
-  static LocalLambda queue;
+  // Each test class has its own: classes run side by side.
+  FunctionHarness harness;
+  AwsFaultProxy proxy;
+  LocalLambda api;
+  LocalLambda queue;
 
   @BeforeAll
-  static void start() throws Exception {
+  void start() throws Exception {
     harness = new FunctionHarness(MOTO.endpoint());
     proxy = AwsFaultProxy.start(MOTO.endpoint());
     Map<String, String> proxied = new HashMap<>(harness.env);
@@ -66,7 +72,7 @@ abstract class ThroughFaultProxy {
   }
 
   @AfterAll
-  static void stop() {
+  void stop() {
     try {
       LambdaLogs.assertNoSecrets(harness, api, queue);
     } finally {
@@ -79,12 +85,12 @@ abstract class ThroughFaultProxy {
 
   // ---- helpers ----
 
-  static ApiAnswer post(String order, String body) {
+  ApiAnswer post(String order, String body) {
     return ApiAnswer.invoke(api, FunctionHarness.httpPost(order, body));
   }
 
   /** Posts until the answer is not 409 IN_PROGRESS, sleeping as Retry-After says; none may reach WeChat twice. */
-  static ApiAnswer postUntilNotInProgress(String order, String body, Duration atMost) throws Exception {
+  ApiAnswer postUntilNotInProgress(String order, String body, Duration atMost) throws Exception {
     long giveUp = System.nanoTime() + atMost.toNanos();
     while (true) {
       ApiAnswer answer = post(order, body);
@@ -96,7 +102,7 @@ abstract class ThroughFaultProxy {
     }
   }
 
-  static void assertSentNow(ApiAnswer answer, String order) {
+  void assertSentNow(ApiAnswer answer, String order) {
     assertEquals(200, answer.status(), answer.toString());
     assertEquals("SENT", answer.body().path("state").asText(), answer.toString());
     assertFalse(answer.body().path("replayed").asBoolean(true), "sent now, not replayed: " + answer);
@@ -106,7 +112,7 @@ abstract class ThroughFaultProxy {
   }
 
   /** Removes {@code rule} once it has fired and {@code after} has passed since. */
-  static Thread liftAfter(ActiveRule rule, Duration after) {
+  Thread liftAfter(ActiveRule rule, Duration after) {
     Thread lifter = new Thread(() -> {
       try {
         long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

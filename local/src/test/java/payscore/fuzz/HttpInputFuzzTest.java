@@ -7,11 +7,13 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import payscore.harness.FunctionTest;
+import org.junit.jupiter.api.Order;
 
 /**
  * The HTTP input fuzzer, small: 1,500 cases from a fixed seed (override with {@code -Dfuzz.seed}
  * and {@code -Dfuzz.cases}). The full 10,000-case run is {@link HttpInputFuzzer#main}.
  */
+@Order(7)
 class HttpInputFuzzTest extends FunctionTest {
 
   static final long SEED = Long.getLong("fuzz.seed", 20231218L);

@@ -13,9 +13,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * A real moto server (the AWS API emulator, through {@code atomic_moto.py}) in its own process on a free loopback port, started
  * once for the whole test run and stopped when the run ends. Register it with
- * {@code @RegisterExtension static final MotoServer MOTO = MotoServer.shared();}.
+ * {@code @RegisterExtension static final MotoServer MOTO = MotoServer.shared();}. Test classes run
+ * side by side on it, each with its own table, secret and queues.
  */
-public final class MotoServer implements BeforeAllCallback {
+public final class MotoServer implements BeforeAllCallback, AutoCloseable {
   private static final MotoServer SHARED = new MotoServer();
   /** moto with DynamoDB's per-request atomicity; see the script's own comment. */
   private static final java.nio.file.Path LAUNCHER = locateLauncher();
@@ -35,6 +36,19 @@ public final class MotoServer implements BeforeAllCallback {
 
   public static MotoServer shared() {
     return SHARED;
+  }
+
+  /**
+   * A server of the caller's own, started on first use and stopped by {@link #close()}: for a
+   * test that restarts moto, which would wipe the state of the classes running beside it.
+   */
+  public static MotoServer dedicated() {
+    return new MotoServer();
+  }
+
+  @Override
+  public void close() {
+    stop();
   }
 
   @Override

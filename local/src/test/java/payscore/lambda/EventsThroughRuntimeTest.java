@@ -31,7 +31,7 @@ class EventsThroughRuntimeTest extends RuntimeFixture {
       "rest-api-send.json", "sqs-batch.json", "http-api-send-partner.json", "http-api-get-status-partner.json",
       "sqs-batch-mixed.json");
 
-  private static JsonNode invoke(LocalLambda function, String eventFile) throws Exception {
+  private JsonNode invoke(LocalLambda function, String eventFile) throws Exception {
     assertTrue(INVOKED.contains(eventFile), eventFile + " is missing from INVOKED");
     return JSON.readTree(function.invoke(FunctionHarness.event(eventFile).toString()));
   }
@@ -153,7 +153,7 @@ class EventsThroughRuntimeTest extends RuntimeFixture {
   }
 
   /** The DLQ's messages that came from these records (the harness's DLQ is shared by the class's tests). */
-  private static List<Message> parkedFrom(JsonNode records) {
+  private List<Message> parkedFrom(JsonNode records) {
     Set<String> bodies = new HashSet<>();
     records.forEach(record -> bodies.add(record.path("body").asText()));
     return harness.deadLetters().stream().filter(message -> bodies.contains(message.body())).toList();

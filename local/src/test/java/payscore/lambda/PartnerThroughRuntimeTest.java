@@ -37,6 +37,8 @@ import payscore.simulator.RecordedRequest;
 import payscore.simulator.ServiceOrder;
 import payscore.simulator.Verdict;
 import software.amazon.awssdk.services.sqs.model.Message;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Order;
 
 /**
  * Partner (服务商) mode through the functions as Lambda runs them (sam build's artifact, the runtime
@@ -44,6 +46,8 @@ import software.amazon.awssdk.services.sqs.model.Message;
  * with {@code sub_mchid}, the partner path, the partner record key, and the exactly-once
  * guarantees across function JVMs and a JVM killed mid-send.
  */
+@Tag(SamBuild.RUNS_THE_ARTIFACT)
+@Order(4)
 class PartnerThroughRuntimeTest {
   @RegisterExtension
   static final MotoServer MOTO = MotoServer.shared();

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import payscore.harness.FunctionHarness;
 import payscore.harness.MotoServer;
 import payscore.simulator.RecordedRequest;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Invariant 7, through the runtime: a merchant secret with {@code apiv3_key} and no WeChat Pay
@@ -25,6 +26,7 @@ import payscore.simulator.RecordedRequest;
  * be, nothing is sent and the order stays free. Each test starts a fresh JVM (a cold start: the
  * certificate cache is empty, as after every cold start and restore).
  */
+@Tag(SamBuild.RUNS_THE_ARTIFACT)
 class PlatformCertificatesThroughRuntimeTest {
   @RegisterExtension
   static final MotoServer MOTO = MotoServer.shared();

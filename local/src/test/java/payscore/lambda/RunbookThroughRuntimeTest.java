@@ -21,6 +21,7 @@ import payscore.harness.FunctionHarness;
 import payscore.harness.MotoServer;
 import payscore.simulator.Behaviour;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The runbook for orders whose outcome is unknown (the contract's "Resolving an unknown outcome",
@@ -30,6 +31,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * and the order then behaves as the contract says. Two execution environments of the function
  * (two JVMs), for a claim held by one while the other is asked, and for racing operators.
  */
+@Tag(SamBuild.RUNS_THE_ARTIFACT)
 class RunbookThroughRuntimeTest {
   @RegisterExtension
   static final MotoServer MOTO = MotoServer.shared();

@@ -33,6 +33,11 @@ import java.util.stream.Stream;
  * that fail and are reported: a build image has Java and Maven only.
  */
 public final class SamBuild {
+  /**
+   * The tag of a test class that runs the artifact: a test plan that holds one starts the build
+   * as the plan starts (see {@link EarlyBuild}), while other classes run.
+   */
+  public static final String RUNS_THE_ARTIFACT = "lambda-runtime";
   /** The executables a function's own tests must not need. */
   static final List<String> ABSENT_TOOLS = List.of("python3", "python", "cfn-lint", "moto_server");
   private static final String SOURCE_HASH = ".source-sha256";

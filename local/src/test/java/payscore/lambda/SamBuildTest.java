@@ -8,8 +8,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** The artifact is laid out as sam build lays out a Maven function: classes at the root, runtime jars in lib/. */
+@Tag(SamBuild.RUNS_THE_ARTIFACT)
 class SamBuildTest {
   @Test
   void theStandaloneBuildLaysOutClassesAndRuntimeJarsOnly() throws Exception {

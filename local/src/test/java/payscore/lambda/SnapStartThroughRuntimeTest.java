@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import payscore.harness.FunctionHarness;
 import payscore.harness.MotoServer;
+import org.junit.jupiter.api.Tag;
 
 /**
  * SnapStart as the runtime interface client plays it: INIT and the {@code beforeCheckpoint} hooks,
@@ -18,6 +19,7 @@ import payscore.harness.MotoServer;
  * first invocation. Priming never calls WeChat; the function JVM runs with Amazon Corretto Crypto
  * Provider installed (nothing logged about the crypto provider).
  */
+@Tag(SamBuild.RUNS_THE_ARTIFACT)
 class SnapStartThroughRuntimeTest {
   @RegisterExtension
   static final MotoServer MOTO = MotoServer.shared();

@@ -14,12 +14,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import payscore.harness.FunctionHarness;
 import payscore.harness.MotoServer;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The function's timeout is enforced as Lambda enforces it. The function itself answers before its
  * deadline, so the JVM is made to hang the way a stalled process does: it is stopped (SIGSTOP)
  * while it waits for its next event.
  */
+@Tag(SamBuild.RUNS_THE_ARTIFACT)
 class TimeoutTest {
   @RegisterExtension
   static final MotoServer MOTO = MotoServer.shared();

@@ -16,11 +16,16 @@ import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import payscore.harness.MotoServer;
+import org.junit.jupiter.api.Tag;
+import payscore.lambda.SamBuild;
+import org.junit.jupiter.api.Order;
 
 /**
  * The README's first command, end to end: the sandbox serves the template's routes through the local
  * Lambda runtime and its demo passes.
  */
+@Tag(SamBuild.RUNS_THE_ARTIFACT)
+@Order(6)
 class LocalSandboxTest {
   @RegisterExtension
   static final MotoServer MOTO = MotoServer.shared();

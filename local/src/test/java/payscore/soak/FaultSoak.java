@@ -164,7 +164,8 @@ public final class FaultSoak {
   }
 
   /**
-   * Runs the soak on the shared moto server (which it restarts once); prints progress and the
+   * Runs the soak on a moto server of its own (it restarts it once, which would wipe the state of
+   * test classes running beside it on the shared one); prints progress and the
    * report to {@code out}. One run per instance.
    */
   public Report run(int orderCount, long seed, PrintStream out) {
@@ -173,7 +174,7 @@ public final class FaultSoak {
     long started = System.nanoTime();
     Random random = new Random(seed);
     FaultPlan plan = FaultPlan.create(orderCount, random);
-    MotoServer moto = MotoServer.shared();
+    MotoServer moto = MotoServer.dedicated();
     int rounds = 0;
     int requests = 0;
     int acceptances = 0;
@@ -230,6 +231,7 @@ public final class FaultSoak {
       } catch (AssertionError e) {
         failures.add(e.getMessage());
       }
+      moto.close();
     }
     Duration wall = Duration.ofNanos(System.nanoTime() - started);
     Report report = report(plan, orderCount, seed, rounds, requests, acceptances, wall);

@@ -6,19 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import payscore.harness.MotoServer;
 import payscore.soak.SoakMessage.End;
+import org.junit.jupiter.api.Order;
 
 /**
  * The fault soak, small: about 100 orders through SQS batches with faults at random, a key
  * rotation and a moto restart midway. {@code -Dsoak.seed=…} and {@code -Dsoak.orders=…} choose
  * another run; the benchmark runs {@link FaultSoak#main} with 1,000 orders.
  */
+@Order(1)
 class FaultSoakTest {
-  @RegisterExtension
-  static final MotoServer MOTO = MotoServer.shared();
-
   static final long SEED = Long.getLong("soak.seed", 20_240_611L);
   static final int ORDERS = Integer.getInteger("soak.orders", 100);
 
