@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import payscore.harness.FunctionHarness;
 import payscore.lambda.ApiAnswer;
@@ -23,7 +24,6 @@ import payscore.simulator.RecordedRequest;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
-import org.junit.jupiter.api.Order;
 
 /**
  * Issue 10's findings through the functions as Lambda runs them, AWS faults injected by

@@ -8,12 +8,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import payscore.lambda.ApiAnswer;
 import payscore.lambda.MetricLines;
 import payscore.simulator.Behaviour;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import org.junit.jupiter.api.Order;
 
 /**
  * Records of WeChat's answer that cannot be written at once, or at all, through the functions as

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import payscore.lambda.ApiAnswer;
 import payscore.lambda.MetricLines;
-import org.junit.jupiter.api.Order;
 
 /**
  * A SENT record that cannot be written at all, through the functions as Lambda runs them (see

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import payscore.harness.FunctionHarness;
@@ -21,9 +22,8 @@ import payscore.harness.MotoServer;
 import payscore.lambda.ApiAnswer;
 import payscore.lambda.LambdaLogs;
 import payscore.lambda.LocalLambda;
-import payscore.simulator.RecordedRequest;
-import org.junit.jupiter.api.Tag;
 import payscore.lambda.SamBuild;
+import payscore.simulator.RecordedRequest;
 
 /**
  * The functions as Lambda runs them (sam build's artifact, the runtime interface client, the

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import payscore.harness.FunctionTest;
-import org.junit.jupiter.api.Order;
 
 /**
  * The HTTP input fuzzer, small: 1,500 cases from a fixed seed (override with {@code -Dfuzz.seed}

@@ -28,6 +28,8 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import payscore.harness.FunctionHarness;
@@ -37,8 +39,6 @@ import payscore.simulator.RecordedRequest;
 import payscore.simulator.ServiceOrder;
 import payscore.simulator.Verdict;
 import software.amazon.awssdk.services.sqs.model.Message;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Order;
 
 /**
  * Partner (服务商) mode through the functions as Lambda runs them (sam build's artifact, the runtime

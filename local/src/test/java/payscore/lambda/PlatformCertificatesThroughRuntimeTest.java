@@ -12,12 +12,12 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import payscore.harness.FunctionHarness;
 import payscore.harness.MotoServer;
 import payscore.simulator.RecordedRequest;
-import org.junit.jupiter.api.Tag;
 
 /**
  * Invariant 7, through the runtime: a merchant secret with {@code apiv3_key} and no WeChat Pay

@@ -15,13 +15,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import payscore.harness.FunctionHarness;
 import payscore.harness.MotoServer;
 import payscore.simulator.Behaviour;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import org.junit.jupiter.api.Tag;
 
 /**
  * The runbook for orders whose outcome is unknown (the contract's "Resolving an unknown outcome",

@@ -2,11 +2,11 @@ package payscore.lambda;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import payscore.harness.FunctionHarness;
 import payscore.harness.MotoServer;
-import org.junit.jupiter.api.Tag;
 
 /**
  * One harness (moto resources, the WeChat Pay simulator) with both functions running under the

@@ -7,8 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /** The artifact is laid out as sam build lays out a Maven function: classes at the root, runtime jars in lib/. */
 @Tag(SamBuild.RUNS_THE_ARTIFACT)

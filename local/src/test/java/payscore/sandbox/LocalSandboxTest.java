@@ -13,12 +13,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import payscore.harness.MotoServer;
-import org.junit.jupiter.api.Tag;
 import payscore.lambda.SamBuild;
-import org.junit.jupiter.api.Order;
 
 /**
  * The README's first command, end to end: the sandbox serves the template's routes through the local

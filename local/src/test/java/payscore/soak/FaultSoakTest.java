@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import payscore.soak.SoakMessage.End;
-import org.junit.jupiter.api.Order;
 
 /**
  * The fault soak, small: about 100 orders through SQS batches with faults at random, a key
