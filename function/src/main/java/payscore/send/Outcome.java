@@ -89,9 +89,7 @@ public record Outcome(
           "WeChat Pay did not answer in time; retry the same request", 1L,
           Disposition.RETRY, mayHaveArrived(timeout.outcome()), true, Detail.WECHATPAY, null, timeout.outcome(),
           List.of());
-      case SendResult.DependencyUnavailable unavailable -> new Outcome(Kind.DEPENDENCY_UNAVAILABLE, 503,
-          "DEPENDENCY_UNAVAILABLE", unavailable.message() + "; retry the same request", 1L, Disposition.RETRY,
-          Metric.Failed, true, Detail.NONE, null, null, List.of());
+      case SendResult.DependencyUnavailable unavailable -> dependencyUnavailable(unavailable.message());
       // Uncertain when this request or an earlier one may have reached WeChat; Failed only when none did.
       case SendResult.Unrecorded unrecorded -> new Outcome(Kind.INTERNAL_ERROR, 500, "INTERNAL_ERROR",
           "could not record the outcome in DynamoDB (" + unrecorded.cause() + ") after WeChat Pay answered "
@@ -115,9 +113,8 @@ public record Outcome(
               + (refused.record().state() == payscore.idempotency.IdempotencyRecord.State.IN_PROGRESS
                   ? " with a live lease" : ""), null, Disposition.ACK, Metric.Conflict, false, Detail.RECORD,
           refused.record(), null, List.of());
-      case ResolveResult.Unavailable unavailable -> new Outcome(Kind.DEPENDENCY_UNAVAILABLE, 503,
-          "DEPENDENCY_UNAVAILABLE", unavailable.message() + "; retry the same request", 1L, Disposition.RETRY,
-          Metric.Failed, true, Detail.NONE, null, null, List.of());
+      case ResolveResult.Unavailable unavailable -> dependencyUnavailable(unavailable.message());
+      case ResolveResult.InternalError internal -> internalError(internal.message());
     };
   }
 
@@ -136,6 +133,15 @@ public record Outcome(
     return new Outcome(Kind.UPSTREAM_TIMEOUT, 504, "UNFINISHED", "the order did not finish within the invocation",
         null, Disposition.RETRY, atWeChat ? Metric.Uncertain : Metric.Failed, true, Detail.NONE, null, null,
         List.of());
+  }
+
+  /**
+   * The row for DynamoDB or Secrets Manager failing before anything was sent or changed: a passing
+   * fault, so the same request is worth retrying.
+   */
+  public static Outcome dependencyUnavailable(String message) {
+    return new Outcome(Kind.DEPENDENCY_UNAVAILABLE, 503, "DEPENDENCY_UNAVAILABLE", message + "; retry the same request",
+        1L, Disposition.RETRY, Metric.Failed, true, Detail.NONE, null, null, List.of());
   }
 
   /** The row for a configuration or dependency failure; {@code message} names the cause, never a secret. */

@@ -174,7 +174,8 @@ public final class PendingMessageService {
     try {
       merchant = merchants.current();
     } catch (MerchantSecretException e) {
-      return new ResolveResult.Unavailable(e.getMessage());
+      return e.unavailable() ? new ResolveResult.Unavailable(e.getMessage())
+          : new ResolveResult.InternalError(e.getMessage());
     }
     String key = key(merchant.mchid(), subMchid, request.outOrderNo());
     Instant now = clock.instant();

@@ -15,4 +15,7 @@ public sealed interface ResolveResult {
 
   /** DynamoDB or Secrets Manager failed; nothing was changed for sure. */
   record Unavailable(String message) implements ResolveResult {}
+
+  /** The merchant secret is malformed: a configuration fault, which a retry only repeats; nothing was changed. */
+  record InternalError(String message) implements ResolveResult {}
 }

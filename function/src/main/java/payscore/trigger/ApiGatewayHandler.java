@@ -79,7 +79,6 @@ public final class ApiGatewayHandler implements EventHandler {
     return HttpAnswers.of(request.outOrderNo(), outcome);
   }
 
-  /** {@code subMchid} from the query string: present for a service provider's sub-merchant order. */
   /** An operator settles an order whose outcome is unknown; see the README's runbook. */
   private ObjectNode resolve(ApiRequest request, Instant invocationEnd) {
     Instant started = clock.instant();
@@ -99,6 +98,7 @@ public final class ApiGatewayHandler implements EventHandler {
     return HttpAnswers.of(request.outOrderNo(), outcome);
   }
 
+  /** {@code subMchid} from the query string: present for a service provider's sub-merchant order. */
   private ObjectNode status(String subMchid, String outOrderNo) {
     List<FieldError> errors = new java.util.ArrayList<>(PendingMessageReader.checkOrderNo(outOrderNo));
     errors.addAll(PendingMessageReader.checkSubMchid(subMchid));
@@ -108,9 +108,11 @@ public final class ApiGatewayHandler implements EventHandler {
           .map(record -> HttpAnswers.status(outOrderNo, record))
           .orElseGet(() -> HttpAnswers.notFound("no pending message was ever requested for this order"));
     } catch (MerchantSecretException e) {
-      return unavailable(e.getMessage());
+      return HttpAnswers.of(outOrderNo, e.unavailable() ? Outcome.dependencyUnavailable(e.getMessage())
+          : Outcome.internalError(e.getMessage()));
     } catch (SdkException e) {
-      return unavailable("could not read the record from DynamoDB (" + e.getClass().getSimpleName() + ")");
+      return HttpAnswers.of(outOrderNo, Outcome.dependencyUnavailable(
+          "could not read the record from DynamoDB (" + e.getClass().getSimpleName() + ")"));
     }
   }
 }

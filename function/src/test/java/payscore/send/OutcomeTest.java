@@ -11,9 +11,10 @@ import payscore.observe.OutcomeLog.Metric;
 import payscore.wechatpay.SendOutcome;
 
 /**
- * The outcome table's row for a WeChat answer whose record could not be written: what it counts
- * under depends on whether this request, or an earlier one, may have reached WeChat. (Through the
- * runtime, RecordWritesThroughRuntimeTest shows one of these rows end to end.)
+ * Rows of the outcome table. For a WeChat answer whose record could not be written, what it counts
+ * under depends on whether this request, or an earlier one, may have reached WeChat (through the
+ * runtime, RecordWritesThroughRuntimeTest shows one of these rows end to end). A fault of the
+ * merchant secret answers the same on send and on resolution (RunbookThroughRuntimeTest).
  */
 class OutcomeTest {
   static Stream<Arguments> unrecordedAnswers() {
@@ -39,5 +40,28 @@ class OutcomeTest {
     assertEquals(metric, row.metric());
     assertTrue(row.message().startsWith("could not record the outcome in DynamoDB (ThrottlingException) after "
         + "WeChat Pay answered"), row.message());
+  }
+
+  /** A malformed secret is configuration, a read that failed is passing: on every route that reads the secret. */
+  static Stream<Arguments> secretFaults() {
+    return Stream.of(
+        Arguments.of(Outcome.of(new SendResult.InternalError("merchant secret field mchid is missing")), 500,
+            "INTERNAL_ERROR", null),
+        Arguments.of(Outcome.of(new ResolveResult.InternalError("merchant secret field mchid is missing")), 500,
+            "INTERNAL_ERROR", null),
+        Arguments.of(Outcome.of(new SendResult.DependencyUnavailable("could not read the merchant secret")), 503,
+            "DEPENDENCY_UNAVAILABLE", 1L),
+        Arguments.of(Outcome.of(new ResolveResult.Unavailable("could not read the merchant secret")), 503,
+            "DEPENDENCY_UNAVAILABLE", 1L));
+  }
+
+  @ParameterizedTest
+  @MethodSource("secretFaults")
+  void secretFaultsAnswerAlikeOnSendAndResolution(Outcome row, int status, String code, Long retryAfter) {
+    assertEquals(status, row.httpStatus());
+    assertEquals(code, row.code());
+    assertEquals(retryAfter, row.retryAfterSeconds());
+    assertEquals(Outcome.Disposition.RETRY, row.disposition());
+    assertEquals(Metric.Failed, row.metric());
   }
 }

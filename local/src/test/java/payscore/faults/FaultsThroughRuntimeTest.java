@@ -116,7 +116,7 @@ class FaultsThroughRuntimeTest extends ThroughFaultProxy {
   // ---- 7. DynamoDB unreachable before anything was sent: 503 DEPENDENCY_UNAVAILABLE ----
 
   @Test
-  void dynamoDbUnreachableBeforeSendingIs503WithRetryAfterAndNothingIsSent() throws Exception {
+  void dynamoDbUnreachableBeforeSendingIs503WithRetryAfterAndNothingIsSentAndTheStatusQueryIs503Too() throws Exception {
     // The secret is read (and cached) first, so that only DynamoDB is down for the order below.
     assertSentNow(post("OUTAGE-WARMUP", body(1500)), "OUTAGE-WARMUP");
     String order = "OUTAGE-1";
@@ -124,17 +124,21 @@ class FaultsThroughRuntimeTest extends ThroughFaultProxy {
     proxy.outage(Duration.ofSeconds(40));
 
     ApiAnswer answer;
+    ApiAnswer status;
     try {
       answer = post(order, body(1500));
+      status = ApiAnswer.invoke(api, FunctionHarness.httpGet(order));
     } finally {
       proxy.endOutage();
     }
 
-    assertEquals(503, answer.status(), answer.toString());
-    assertEquals("DEPENDENCY_UNAVAILABLE", answer.code());
-    String retryAfter = answer.header("Retry-After");
-    assertNotNull(retryAfter, "503 carries Retry-After");
-    assertTrue(Long.parseLong(retryAfter.strip()) >= 1, "Retry-After in whole seconds: " + retryAfter);
+    for (ApiAnswer unavailable : List.of(answer, status)) {
+      assertEquals(503, unavailable.status(), unavailable.toString());
+      assertEquals("DEPENDENCY_UNAVAILABLE", unavailable.code());
+      String retryAfter = unavailable.header("Retry-After");
+      assertNotNull(retryAfter, "503 carries Retry-After");
+      assertTrue(Long.parseLong(retryAfter.strip()) >= 1, "Retry-After in whole seconds: " + retryAfter);
+    }
     assertTrue(harness.wechat.requestsFor(order).isEmpty(), "nothing was sent");
     assertEquals(Optional.empty(), harness.record(order), "nothing was claimed");
     List<JsonNode> lines = metrics.lines(1);

@@ -311,6 +311,35 @@ class RunbookThroughRuntimeTest {
     assertNotNull(item.get("expires_at"), "the record keeps its TTL");
   }
 
+  @Test
+  void malformedSecretIs500OnEveryRouteNamingTheFieldNeverItsValue() {
+    // A configuration fault, not a passing one: the contract's 500 INTERNAL_ERROR on the status
+    // and resolution routes as on send, never 503 "retry", which would only repeat it.
+    String secretId = harness.secretId + "-malformed";
+    harness.secrets.createSecret(r -> r.name(secretId).secretString("{\"mchid\":\"1900000001\","
+        + "\"merchant_serial_no\":\"ABC\",\"merchant_private_key\":\"-----BEGIN RSA PRIVATE KEY-----\\n"
+        + "MIIEsecretsecret\\n-----END RSA PRIVATE KEY-----\\n\",\"apiv3_key\":\"0123456789abcdefghijABCDEFGHIJ01\"}"));
+    Map<String, String> env = new java.util.HashMap<>(harness.env);
+    env.put("WECHATPAY_SECRET_ID", secretId);
+    String order = "RUNBOOK-MALFORMED-1";
+    try (LocalLambda misconfigured = LocalLambda.start("ApiFunction", env)) {
+      List<ApiAnswer> answers = List.of(post(misconfigured, order, body(1500)),
+          ApiAnswer.invoke(misconfigured, FunctionHarness.httpGet(order)),
+          resolve(misconfigured, order, "{\"resolution\":\"SENT\",\"reason\":\"confirmed on the merchant platform\"}"));
+
+      for (ApiAnswer answer : answers) {
+        assertEquals(500, answer.status(), answer.toString());
+        assertEquals("INTERNAL_ERROR", answer.code(), answer.toString());
+        assertTrue(answer.body().path("message").asText().contains("merchant_private_key"), answer.toString());
+        assertFalse(answer.toString().contains("MIIEsecretsecret"), answer.toString());
+        assertFalse(answer.toString().contains("0123456789abcdefghij"), answer.toString());
+      }
+      assertTrue(harness.wechat.requestsFor(order).isEmpty(), "nothing reached WeChat");
+      assertTrue(harness.record(order).isEmpty(), "nothing was claimed");
+      assertFalse(misconfigured.logs().contains("MIIEsecretsecret"), "the key never reaches the log");
+    }
+  }
+
   private static ApiAnswer post(LocalLambda function, String order, String body) {
     return ApiAnswer.invoke(function, FunctionHarness.httpPost(order, body));
   }
