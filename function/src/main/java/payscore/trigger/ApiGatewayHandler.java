@@ -51,7 +51,7 @@ public final class ApiGatewayHandler implements EventHandler {
   }
 
   /** The answer when the function itself could not be built (a missing variable): names the cause. */
-  public static ObjectNode unavailable(String reason) {
+  public static ObjectNode misconfigured(String reason) {
     return HttpAnswers.of(null, Outcome.internalError(reason));
   }
 
