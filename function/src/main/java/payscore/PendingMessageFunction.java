@@ -14,10 +14,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.crac.Resource;
-import payscore.idempotency.DynamoDbIdempotencyStore;
+import payscore.aws.AwsAdapters;
+import payscore.aws.DynamoDbIdempotencyStore;
+import payscore.idempotency.IdempotencyStore;
+import payscore.merchant.CachingMerchantSource;
 import payscore.merchant.Merchant;
 import payscore.merchant.MerchantSecret;
-import payscore.merchant.SecretsManagerMerchantSource;
 import payscore.observe.OutcomeLog;
 import payscore.request.PendingMessageReader;
 import payscore.send.PendingMessageService;
@@ -34,26 +36,13 @@ import payscore.wechatpay.VerificationKeys;
 import payscore.wechatpay.WeChatPayClient;
 import payscore.wechatpay.WeChatPayPriming;
 import payscore.wechatpay.WeChatPayPublicKey;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
-import software.amazon.awssdk.core.client.builder.SdkSyncClientBuilder;
-import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
-import software.amazon.awssdk.http.SdkHttpClient;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
-import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * The composition root: the one place that reads the environment, the system clock and the
- * system's randomness. It builds the object graph once per execution environment (AWS clients,
- * the WeChat Pay {@link HttpClient}, the merchant source, the store, the service) and hands each
- * handler only the collaborators it uses. Tests build the same graph with their own clock.
+ * system's randomness. It builds the object graph once per execution environment from its
+ * adapters (the idempotency store, the merchant secret, the dead-letter queue: AWS-backed by
+ * default, see {@link AwsAdapters}) and hands each handler only the collaborators it uses. Tests
+ * build the same graph with their own clock, randomness and adapters.
  */
 public final class PendingMessageFunction {
   /** Deep enough for a DynamoDB write after WeChat answers, before Lambda stops the invocation. */
@@ -62,7 +51,17 @@ public final class PendingMessageFunction {
   /** Enough sign-and-verify rounds for C2 to compile RSA before a snapshot; bounded in time without C2. */
   static final int RSA_PRIMING_ROUNDS = 3_000;
   static final Duration RSA_PRIMING_BUDGET = Duration.ofSeconds(10);
-  static final String NATIVE_CRYPTO = "com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider";
+
+  /**
+   * What the graph reads and writes outside the JVM.
+   *
+   * @param store the idempotency records
+   * @param secret the merchant secret's current version
+   * @param deadLetters built on first use: only the queue function parks messages
+   * @param primeStore a read that loads the store's request path and connects (SnapStart); may do nothing
+   */
+  public record Adapters(IdempotencyStore store, CachingMerchantSource.SecretReader secret,
+      Supplier<DeadLetterQueue.Sender> deadLetters, Runnable primeStore) {}
 
   private static volatile PendingMessageFunction shared;
 
@@ -73,29 +72,15 @@ public final class PendingMessageFunction {
   /** Held here as well as registered: the CRaC context keeps only weak references. */
   private final SnapStartPriming priming;
 
-  private PendingMessageFunction(Configuration configuration, Map<String, String> env, PrintStream out, Clock clock,
-      Supplier<SecureRandom> randomness) {
+  private PendingMessageFunction(Configuration configuration, Adapters adapters, FreshRandom random, PrintStream out,
+      Clock clock) {
     this.clock = clock;
-    FreshRandom random = new FreshRandom(randomness);
     HttpClient http = WeChatPayClient.newHttpClient(configuration.connectTimeout());
-    SdkHttpClient awsHttp = UrlConnectionHttpClient.builder()
-        .connectionTimeout(Duration.ofSeconds(2))
-        .socketTimeout(Duration.ofSeconds(3))
-        .build();
-    AwsCredentialsProvider credentials = credentials(env);
-    DynamoDbClient dynamo = aws(DynamoDbClient.builder(), env, "DYNAMODB", awsHttp, credentials).build();
-    SecretsManagerClient secrets = aws(SecretsManagerClient.builder(), env, "SECRETS_MANAGER", awsHttp, credentials)
-        .build();
-    // Only the queue function parks messages: the API function never builds this client.
-    Supplier<SqsClient> sqsClient = lazily(() -> aws(SqsClient.builder(), env, "SQS", awsHttp, credentials).build());
-
     NonceSource nonces = NonceSource.secure(random::get);
-    SecretsManagerMerchantSource merchants = new SecretsManagerMerchantSource(secrets, configuration.secretId(),
-        configuration.secretLifetime(), clock,
-        (versionId, secret) -> merchant(configuration, versionId, secret, http, nonces, clock));
+    CachingMerchantSource merchants = new CachingMerchantSource(adapters.secret(), configuration.secretLifetime(),
+        clock, (versionId, secret) -> merchant(configuration, versionId, secret, http, nonces, clock));
     PendingMessageReader reader = new PendingMessageReader();
-    DynamoDbIdempotencyStore store = new DynamoDbIdempotencyStore(dynamo, configuration.table());
-    PendingMessageService service = new PendingMessageService(store, merchants, clock,
+    PendingMessageService service = new PendingMessageService(adapters.store(), merchants, clock,
         configuration.recordLifetime(), FINISH_RESERVE, random::token);
     OutcomeLog log = new OutcomeLog(out, clock);
     AtomicInteger threads = new AtomicInteger();
@@ -107,7 +92,8 @@ public final class PendingMessageFunction {
 
     this.api = new ApiGatewayHandler(reader, service, log, clock);
     this.sqs = new SqsHandler(reader, service,
-        new DeadLetterQueue(sqsClient, configuration.deadLetterQueueUrl(), log), workers, log, clock);
+        new DeadLetterQueue(lazily(adapters.deadLetters()), configuration.deadLetterQueueUrl(), log), workers, log,
+        clock);
     this.priming = new SnapStartPriming(
         List.of(
             new SnapStartPriming.Part("reader", reader::prime),
@@ -116,14 +102,15 @@ public final class PendingMessageFunction {
             new SnapStartPriming.Part("rsa", () -> RsaPriming.prime(clock, RSA_PRIMING_ROUNDS, RSA_PRIMING_BUDGET)),
             new SnapStartPriming.Part("api", api::prime),
             new SnapStartPriming.Part("log", log::prime),
-            new SnapStartPriming.Part("dynamodb", store::prime),
+            new SnapStartPriming.Part("dynamodb", adapters.primeStore()),
             // Nothing of the merchant may be in the snapshot: it is read again after each restore.
             new SnapStartPriming.Part("forget merchant", merchants::forget)),
         List.of(
             new SnapStartPriming.Part("randomness", random::renew),
             new SnapStartPriming.Part("forget merchant", merchants::forget),
-            new SnapStartPriming.Part("merchant", merchants::current),
-            new SnapStartPriming.Part("dynamodb", store::prime)),
+            // Two round trips side by side: the first request after a restore waits for neither.
+            new SnapStartPriming.Part("merchant and dynamodb", () -> together(merchants::current,
+                adapters.primeStore()))),
         log);
   }
 
@@ -133,13 +120,25 @@ public final class PendingMessageFunction {
   }
 
   /**
-   * Builds the function from an environment map; tests and the local tools pass their own.
+   * Builds the function from an environment map, on AWS; tests and the local tools pass their own
+   * clock and randomness.
    *
    * @param randomness makes a new CSPRNG: once now, and once after each SnapStart restore
    */
   public static PendingMessageFunction create(Map<String, String> env, PrintStream out, Clock clock,
       Supplier<SecureRandom> randomness) {
-    return new PendingMessageFunction(Configuration.from(env), env, out, clock, randomness);
+    Configuration configuration = Configuration.from(env);
+    FreshRandom random = new FreshRandom(randomness);
+    AwsAdapters aws = new AwsAdapters(env, configuration.region(), clock, () -> random.get().nextDouble());
+    DynamoDbIdempotencyStore store = aws.store(configuration.table());
+    return new PendingMessageFunction(configuration,
+        new Adapters(store, aws.secret(configuration.secretId()), aws::deadLetters, store::prime), random, out, clock);
+  }
+
+  /** Builds the function on the given adapters: the environment gives only the configuration. */
+  public static PendingMessageFunction create(Configuration configuration, Adapters adapters, PrintStream out,
+      Clock clock, Supplier<SecureRandom> randomness) {
+    return new PendingMessageFunction(configuration, adapters, new FreshRandom(randomness), out, clock);
   }
 
   /** The one instance of this execution environment, built on first use from the real environment. */
@@ -155,7 +154,7 @@ public final class PendingMessageFunction {
           if (System.getProperty("jdk.httpclient.keepalive.timeout") == null) {
             System.setProperty("jdk.httpclient.keepalive.timeout", "30");
           }
-          String nativeCrypto = installNativeCrypto(System.getenv("AWS_LAMBDA_INITIALIZATION_TYPE"));
+          String nativeCrypto = NativeCrypto.install(System.getenv("AWS_LAMBDA_INITIALIZATION_TYPE"));
           shared = function = create(System.getenv(), System.out);
           if (nativeCrypto != null) new OutcomeLog(System.out, Clock.systemUTC()).problem("crypto_provider", nativeCrypto);
           org.crac.Core.getGlobalContext().register(function.priming);
@@ -163,38 +162,6 @@ public final class PendingMessageFunction {
       }
     }
     return function;
-  }
-
-  /**
-   * Installs Amazon Corretto Crypto Provider (AWS-LC's native RSA and SHA-2) as the first JCA
-   * provider when its jar is on the classpath, before any crypto runs. When its native library
-   * cannot load (another OS or CPU), nothing is installed and the JDK's providers stay in use.
-   * Not in an on-demand INIT: loading it costs about 300 ms of CPU, which a SnapStart snapshot (or
-   * provisioned concurrency) pays once, but which would make every cold start without a snapshot
-   * slower than the RSA time it saves on the first requests.
-   *
-   * @param initializationType Lambda's {@code AWS_LAMBDA_INITIALIZATION_TYPE}
-   * @return why the JDK's own providers are used, or null when ACCP is installed, absent or skipped
-   */
-  static String installNativeCrypto(String initializationType) {
-    if ("on-demand".equals(initializationType)) return null;
-    Class<?> accp;
-    try {
-      accp = Class.forName(NATIVE_CRYPTO);
-    } catch (ClassNotFoundException | LinkageError absent) {
-      return null;
-    }
-    try {
-      Object instance = accp.getField("INSTANCE").get(null);
-      Object loadingError = accp.getMethod("getLoadingError").invoke(instance);
-      if (loadingError != null) return "ACCP not loaded, JDK crypto in use (" + loadingError.getClass().getSimpleName() + ")";
-      accp.getMethod("install").invoke(null);
-      accp.getMethod("assertHealthy").invoke(instance);
-      return null;
-    } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-      java.security.Security.removeProvider("AmazonCorrettoCryptoProvider");
-      return "ACCP not installed, JDK crypto in use (" + e.getClass().getSimpleName() + ")";
-    }
   }
 
   public ApiGatewayHandler api() {
@@ -255,32 +222,18 @@ public final class PendingMessageFunction {
     };
   }
 
-  /**
-   * The SDK's endpoint variables, applied from the given environment: the same rule the SDK
-   * follows for the process environment, so tests and the sandbox can point at moto.
-   */
-  private static <B extends AwsClientBuilder<B, ?> & SdkSyncClientBuilder<B, ?>> B aws(B builder,
-      Map<String, String> env, String service, SdkHttpClient http, AwsCredentialsProvider credentials) {
-    builder.httpClient(http)
-        .region(Region.of(env.get("AWS_REGION")))
-        .credentialsProvider(credentials)
-        .overrideConfiguration(ClientOverrideConfiguration.builder()
-            .apiCallTimeout(Duration.ofSeconds(5))
-            .apiCallAttemptTimeout(Duration.ofSeconds(2))
-            .build());
-    String endpoint = env.getOrDefault("AWS_ENDPOINT_URL_" + service, env.get("AWS_ENDPOINT_URL"));
-    if (endpoint != null && !endpoint.isBlank()) builder.endpointOverride(URI.create(endpoint));
-    return builder;
-  }
-
-  /** Lambda puts the role's credentials in the environment; reading them there skips the provider chain. */
-  private static AwsCredentialsProvider credentials(Map<String, String> env) {
-    String id = env.get("AWS_ACCESS_KEY_ID");
-    String secret = env.get("AWS_SECRET_ACCESS_KEY");
-    if (id == null || secret == null) return DefaultCredentialsProvider.builder().build();
-    String token = env.get("AWS_SESSION_TOKEN");
-    return StaticCredentialsProvider.create(token == null || token.isBlank()
-        ? AwsBasicCredentials.create(id, secret)
-        : AwsSessionCredentials.create(id, secret, token));
+  /** Runs both at once; a failure of either is thrown after both have ended. */
+  private static void together(Runnable first, Runnable second) {
+    java.util.concurrent.CompletableFuture<Void> other = java.util.concurrent.CompletableFuture.runAsync(second,
+        task -> {
+          Thread thread = new Thread(task, "restore");
+          thread.setDaemon(true);
+          thread.start();
+        });
+    try {
+      first.run();
+    } finally {
+      other.join();
+    }
   }
 }

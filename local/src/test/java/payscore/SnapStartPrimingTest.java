@@ -67,13 +67,11 @@ class SnapStartPrimingTest extends FunctionTest {
         .matcher(harness.wechat.requestsFor("SNAP-2").get(0).header("Authorization"));
     assertTrue(sent.find());
     String nonce = sent.group(1);
-    // A NonceSource over a generator seeded 2, asked for its first nonce, is what WeChat must have seen;
-    // the lease token is drawn first, so a fresh generator seeded 2 replays both draws.
+    // A NonceSource over a generator seeded 2, asked for its first nonce, is what WeChat must have seen:
+    // the request is signed before the order is claimed, so the nonce is the generator's first draw.
     SecureRandom expected = sha1prng(2);
-    expected.nextBytes(new byte[16]);
     String fromRestored = payscore.wechatpay.NonceSource.secure(() -> expected).next();
     SecureRandom snapshotState = sha1prng(1);
-    snapshotState.nextBytes(new byte[16]);
     String fromSnapshot = payscore.wechatpay.NonceSource.secure(() -> snapshotState).next();
     assertEquals(fromRestored, nonce);
     assertNotEquals(fromSnapshot, nonce);

@@ -5,13 +5,18 @@ import java.util.Optional;
 
 /**
  * The idempotency records, changed by conditional writes only: no read decides a write. Keeping
- * the invariants of the contract is the store's job; deciding what an outcome means is not.
+ * the invariants of the contract is the store's job; deciding what an outcome means is not. Every
+ * verb throws {@link StoreUnavailableException} when the store cannot be reached; a write retried
+ * after such a failure meets its own earlier write (every write names the caller's lease token)
+ * and changes nothing more.
  */
 public interface IdempotencyStore {
   /**
    * Claims the order for one send of the body with {@code payloadHash}, in one conditional write.
    * Granted when the order is new, was rejected, is {@code UNKNOWN} (not under review) with the
-   * same body, or is held by a claim whose lease has passed with the same body.
+   * same body, or is held by a claim whose lease has passed with the same body. The claim is also
+   * the mark that the request is about to leave: a holder that dies counts as having sent, so the
+   * caller makes everything the request needs before it claims.
    *
    * @param leaseUntil after this instant the claim counts as abandoned by a dead holder
    * @param expiresAt the record's TTL, in seconds since the epoch
@@ -19,12 +24,6 @@ public interface IdempotencyStore {
   Claim claim(String key, String payloadHash, String token, Instant now, Instant leaseUntil, long expiresAt);
 
   Optional<IdempotencyRecord> find(String key);
-
-  /**
-   * Marks the claim {@code token} as sending, just before its request leaves for WeChat: until then a
-   * claim whose holder died counts as nothing sent. Whether the claim is still this caller's.
-   */
-  boolean markSending(String key, String token);
 
   /**
    * Ends the claim {@code token} with {@code finish} and returns the record as written; empty when
@@ -36,9 +35,9 @@ public interface IdempotencyStore {
   Optional<IdempotencyRecord> finish(String key, String payloadHash, String token, Finish finish, Instant now);
 
   /**
-   * Deletes the claim {@code token} if nothing of this order may ever have reached WeChat: for a
-   * claim whose answer never came, where the caller does not know what it replaced. Otherwise the
-   * claim stays, and ends with its lease.
+   * Deletes the claim {@code token} if what it replaced says nothing of this order may have reached
+   * WeChat: for a claim whose answer never came, so the caller never sent and does not know what it
+   * replaced. Otherwise the claim stays, and ends with its lease.
    */
   boolean abandon(String key, String token);
 

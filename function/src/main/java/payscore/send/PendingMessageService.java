@@ -14,13 +14,14 @@ import payscore.idempotency.IdempotencyRecord;
 import payscore.idempotency.IdempotencyRecord.LastError;
 import payscore.idempotency.IdempotencyRecord.State;
 import payscore.idempotency.IdempotencyStore;
+import payscore.idempotency.StoreUnavailableException;
 import payscore.merchant.Merchant;
 import payscore.merchant.MerchantSecretException;
 import payscore.merchant.MerchantSource;
 import payscore.request.PendingMessage;
 import payscore.request.ResolutionRequest;
 import payscore.wechatpay.SendOutcome;
-import software.amazon.awssdk.core.exception.SdkException;
+import payscore.wechatpay.SignedTransport;
 
 /**
  * Claim, sign and send, record: one pending message, at most once per order. The store's
@@ -109,6 +110,9 @@ public final class PendingMessageService {
       return new SendResult.UpstreamError(new SendOutcome.NotProcessed(0, "CERTIFICATES_UNAVAILABLE",
           "the WeChat Pay platform certificates could not be loaded; nothing was sent", null));
     }
+    // Everything the request needs is made before the claim, which is also the mark that the request
+    // leaves: after it, only the request itself happens.
+    SignedTransport.Signed request = merchant.wechatpay().prepare(message.subMchid(), message.outOrderNo(), body);
     Instant now = clock.instant();
     String token = leaseTokens.get();
     Claim claim;
@@ -117,10 +121,9 @@ public final class PendingMessageService {
       Duration budget = Duration.between(now, sendDeadline);
       claim = store.within(budget.compareTo(MIN_WRITE_TIME) < 0 ? MIN_WRITE_TIME : budget)
           .claim(key, hash, token, now, invocationEnd.plus(LEASE_SKEW), now.plus(recordLifetime).getEpochSecond());
-    } catch (SdkException e) {
-      abandon(key, token);
-      return new SendResult.DependencyUnavailable("could not claim the order in DynamoDB ("
-          + e.getClass().getSimpleName() + "); nothing was sent");
+    } catch (StoreUnavailableException e) {
+      if (e.mayHaveBeenApplied()) abandon(key, token);
+      return new SendResult.DependencyUnavailable(e.getMessage() + "; nothing was sent");
     }
     Claim.Granted granted;
     switch (claim) {
@@ -130,26 +133,8 @@ public final class PendingMessageService {
       case Claim.Granted won -> granted = won;
     }
 
-    // Until this mark is written, a holder that dies counts as having sent nothing.
-    try {
-      if (!retried(view -> view.markSending(key, token), sendDeadline)) {
-        return new SendResult.InProgress(1); // the lease passed and another request took the order over
-      }
-    } catch (SdkException e) {
-      String reason = "could not mark the order as sending in DynamoDB (" + e.getClass().getSimpleName()
-          + "); nothing was sent";
-      SendOutcome nothingSent = new SendOutcome.NotProcessed(0, "DEPENDENCY_UNAVAILABLE", reason, null);
-      try {
-        notSentThisTime(key, hash, granted, nothingSent,
-            new LastError(0, nothingSent.code(), reason), invocationEnd.minus(RETURN_RESERVE));
-      } catch (SdkException again) {
-        // DynamoDB is down: the claim ends with its lease, marked or not.
-      }
-      return new SendResult.DependencyUnavailable(reason);
-    }
     beforeWeChat.run();
-    SendOutcome outcome = merchant.wechatpay().sendPendingMessage(message.subMchid(), message.outOrderNo(), body,
-        sendDeadline);
+    SendOutcome outcome = merchant.wechatpay().send(request, sendDeadline);
     if (outcome instanceof SendOutcome.NotProcessed && outcome.status() == 401) {
       Merchant reread = rereadAfterSignError(merchant);
       if (reread != merchant) {
@@ -187,9 +172,8 @@ public final class PendingMessageService {
       if (settlement.applied()) return new ResolveResult.Resolved(settlement.record());
       return settlement.record() == null ? new ResolveResult.NotFound()
           : new ResolveResult.NotResolvable(settlement.record());
-    } catch (SdkException e) {
-      return new ResolveResult.Unavailable("could not write the resolution to DynamoDB ("
-          + e.getClass().getSimpleName() + ")");
+    } catch (StoreUnavailableException e) {
+      return new ResolveResult.Unavailable(e.getMessage());
     }
   }
 
@@ -213,7 +197,7 @@ public final class PendingMessageService {
                 clock.instant()), writeBy)
                 .<SendResult>map(record -> new SendResult.Sent(record, false))
                 .orElseGet(() -> new SendResult.SentUnrecorded(accepted.requestId(), clock.instant()));
-          } catch (SdkException e) {
+          } catch (StoreUnavailableException e) {
             yield new SendResult.SentUnrecorded(accepted.requestId(), clock.instant());
           }
         }
@@ -249,10 +233,10 @@ public final class PendingMessageService {
           yield new SendResult.UpstreamError(uncertain);
         }
       };
-    } catch (SdkException e) {
+    } catch (StoreUnavailableException e) {
       // The outcome could not be recorded even with retries. The claim's lease runs out and the next
       // request takes the order over as "may have reached WeChat", so nothing is sent twice by accident.
-      return new SendResult.Unrecorded(outcome, maybeSentBefore, e.getClass().getSimpleName());
+      return new SendResult.Unrecorded(outcome, maybeSentBefore, e.reason());
     }
   }
 
@@ -280,7 +264,7 @@ public final class PendingMessageService {
       Duration left = Duration.between(clock.instant(), until);
       try {
         return write.apply(store.within(left.compareTo(MIN_WRITE_TIME) < 0 ? MIN_WRITE_TIME : left));
-      } catch (SdkException e) {
+      } catch (StoreUnavailableException e) {
         Instant next = clock.instant().plusMillis(backoffMillis);
         if (Duration.between(next, until).compareTo(MIN_WRITE_TIME) < 0) throw e;
         pause.accept(Duration.ofMillis(backoffMillis));
@@ -302,7 +286,7 @@ public final class PendingMessageService {
   private void abandon(String key, String token) {
     try {
       store.within(MIN_WRITE_TIME.multipliedBy(5)).abandon(key, token);
-    } catch (SdkException e) {
+    } catch (StoreUnavailableException e) {
       // The claim, if applied, ends with its lease; it counts as "may have reached WeChat" then.
     }
   }

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import payscore.idempotency.StoreUnavailableException;
 import payscore.json.JsonTrees;
 import payscore.merchant.MerchantSecretException;
 import payscore.observe.OutcomeLog;
@@ -17,7 +18,6 @@ import payscore.request.PendingMessageReader;
 import payscore.request.ResolutionRequest;
 import payscore.send.Outcome;
 import payscore.send.PendingMessageService;
-import software.amazon.awssdk.core.exception.SdkException;
 
 /**
  * API Gateway (HTTP API payload 2.0 and REST API payload 1.0):
@@ -110,9 +110,8 @@ public final class ApiGatewayHandler implements EventHandler {
     } catch (MerchantSecretException e) {
       return HttpAnswers.of(outOrderNo, e.unavailable() ? Outcome.dependencyUnavailable(e.getMessage())
           : Outcome.internalError(e.getMessage()));
-    } catch (SdkException e) {
-      return HttpAnswers.of(outOrderNo, Outcome.dependencyUnavailable(
-          "could not read the record from DynamoDB (" + e.getClass().getSimpleName() + ")"));
+    } catch (StoreUnavailableException e) {
+      return HttpAnswers.of(outOrderNo, Outcome.dependencyUnavailable(e.getMessage()));
     }
   }
 }

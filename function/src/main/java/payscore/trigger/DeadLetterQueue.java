@@ -6,10 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
 import payscore.observe.OutcomeLog;
-import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 
 /**
  * Parks a message that no retry can help: sent unchanged to the DLQ with {@code error_code},
@@ -17,21 +13,51 @@ import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
  * a plain {@code SendMessage}; when it fails, the message must go back to the queue instead.
  */
 public final class DeadLetterQueue {
+  /** Sends one message to a queue; the AWS-backed one is SQS's {@code SendMessage}. */
+  public interface Sender {
+    /**
+     * @param attributes message attributes by name, in order
+     * @param within how long the send may take, retries included
+     * @throws SendFailedException the message is not known to be in the queue
+     */
+    void send(String queueUrl, String body, Map<String, Attribute> attributes, Duration within);
+  }
+
+  /** A message attribute: {@code String}, {@code Number} or {@code Binary} (and custom subtypes). */
+  public record Attribute(String dataType, String stringValue, byte[] binaryValue) {
+    static Attribute text(String value) {
+      return new Attribute("String", value, null);
+    }
+  }
+
+  /** The queue did not take the message; {@code reason} names the cause in a word or two. */
+  public static final class SendFailedException extends RuntimeException {
+    private final String reason;
+
+    public SendFailedException(String reason, Throwable cause) {
+      super("could not send the message to the queue (" + reason + ")", cause, false, false);
+      this.reason = reason;
+    }
+
+    public String reason() {
+      return reason;
+    }
+  }
+
   private static final int MAX_MESSAGE_CODE_POINTS = 1000;
   private static final int MAX_ATTRIBUTES = 10;
-  private static final Duration MAX_ATTEMPT = Duration.ofSeconds(2);
   private static final java.util.Set<String> OWN = java.util.Set.of("error_code", "error_message", "source_message_id");
   private static final int OWN_ATTRIBUTES = OWN.size();
 
-  private final Supplier<SqsClient> sqs;
+  private final Supplier<Sender> sqs;
   private final String url;
   private final OutcomeLog log;
 
   /**
-   * @param sqs built on first use: the API function never parks, so never builds the client
+   * @param sqs built on first use: the API function never parks, so never builds it
    * @param url the DLQ's URL; null when not configured, and then nothing can be parked
    */
-  public DeadLetterQueue(Supplier<SqsClient> sqs, String url, OutcomeLog log) {
+  public DeadLetterQueue(Supplier<Sender> sqs, String url, OutcomeLog log) {
     this.sqs = sqs;
     this.url = url;
     this.log = log;
@@ -49,28 +75,23 @@ public final class DeadLetterQueue {
    *     must deliver the message as it was
    */
   boolean park(String messageId, String body, JsonNode original, String code, String message, Duration within) {
-    Map<String, MessageAttributeValue> attributes = new LinkedHashMap<>();
+    Map<String, Attribute> attributes = new LinkedHashMap<>();
     for (Map.Entry<String, JsonNode> attribute : original.properties()) {
       // SQS takes at most 10 attributes a message; ours take three.
       if (attributes.size() == MAX_ATTRIBUTES - OWN_ATTRIBUTES) break;
       if (OWN.contains(attribute.getKey())) continue;
-      MessageAttributeValue value = fromEvent(attribute.getValue());
+      Attribute value = fromEvent(attribute.getValue());
       if (value != null) attributes.put(attribute.getKey(), value);
     }
-    attributes.put("error_code", text(code));
-    attributes.put("error_message", text(attributeText(message, MAX_MESSAGE_CODE_POINTS)));
-    attributes.put("source_message_id", text(messageId));
+    attributes.put("error_code", Attribute.text(code));
+    attributes.put("error_message", Attribute.text(attributeText(message, MAX_MESSAGE_CODE_POINTS)));
+    attributes.put("source_message_id", Attribute.text(messageId));
     try {
-      sqs.get().sendMessage(request -> request
-          .overrideConfiguration(o -> o.apiCallTimeout(within)
-              .apiCallAttemptTimeout(within.compareTo(MAX_ATTEMPT) < 0 ? within : MAX_ATTEMPT))
-          .queueUrl(url)
-          .messageBody(body)
-          .messageAttributes(attributes));
+      sqs.get().send(url, body, attributes, within);
       return true;
-    } catch (SdkException e) {
+    } catch (SendFailedException e) {
       log.problem("park_failed", "message " + messageId + " could not be parked in the DLQ ("
-          + e.getClass().getSimpleName() + "); it stays on the queue");
+          + e.reason() + "); it stays on the queue");
       return false;
     }
   }
@@ -94,24 +115,20 @@ public final class DeadLetterQueue {
   }
 
   /** An attribute as the SQS event gives it ({@code stringValue} or Base64 {@code binaryValue}, {@code dataType}). */
-  private static MessageAttributeValue fromEvent(JsonNode attribute) {
+  private static Attribute fromEvent(JsonNode attribute) {
     String type = attribute.path("dataType").asText(null);
     if (type == null) return null;
     if (attribute.hasNonNull("stringValue")) {
-      return MessageAttributeValue.builder().dataType(type).stringValue(attribute.get("stringValue").asText()).build();
+      return new Attribute(type, attribute.get("stringValue").asText(), null);
     }
     if (attribute.hasNonNull("binaryValue")) {
       try {
         byte[] bytes = java.util.Base64.getDecoder().decode(attribute.get("binaryValue").asText());
-        return MessageAttributeValue.builder().dataType(type).binaryValue(SdkBytes.fromByteArray(bytes)).build();
+        return new Attribute(type, null, bytes);
       } catch (IllegalArgumentException e) {
         return null;
       }
     }
     return null;
-  }
-
-  private static MessageAttributeValue text(String value) {
-    return MessageAttributeValue.builder().dataType("String").stringValue(value).build();
   }
 }

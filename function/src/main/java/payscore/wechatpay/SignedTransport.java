@@ -61,9 +61,23 @@ public final class SignedTransport {
     return requestTimeout;
   }
 
+  /** A request signed and ready to leave: what is signed is exactly what is sent. */
+  public record Signed(String method, String rawPath, byte[] body, String authorization) {}
+
+  Signed sign(String method, String rawPath, byte[] body) {
+    return new Signed(method, rawPath, body, signer.authorization(method, rawPath, body));
+  }
+
   Exchange send(String method, String rawPath, byte[] body, Instant deadline) {
+    return send(sign(method, rawPath, body), deadline);
+  }
+
+  Exchange send(Signed request, Instant deadline) {
     // The host is not part of the signature, so the same signed request may go to the backup.
-    String authorization = signer.authorization(method, rawPath, body);
+    String method = request.method();
+    String rawPath = request.rawPath();
+    byte[] body = request.body();
+    String authorization = request.authorization();
     Exchange first = sendTo(endpoints.primary(), method, rawPath, body, authorization, deadline);
     if (first instanceof Exchange.NotSent notSent && endpoints.backup() != null) {
       Exchange second = sendTo(endpoints.backup(), method, rawPath, body, authorization, deadline);

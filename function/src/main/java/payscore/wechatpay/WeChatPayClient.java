@@ -90,7 +90,20 @@ public final class WeChatPayClient {
    * @param deadline no wait goes past it: the request timeout is cut to what remains
    */
   public SendOutcome sendPendingMessage(String subMchid, String outOrderNo, byte[] body, Instant deadline) {
-    Exchange exchange = transport.send("POST", pendingMessagePath(subMchid, outOrderNo), body, deadline);
+    return send(prepare(subMchid, outOrderNo, body), deadline);
+  }
+
+  /**
+   * The pending message of this order, signed now and not yet sent: everything the request needs
+   * is made before the order is claimed, so nothing but the request itself follows the claim.
+   */
+  public SignedTransport.Signed prepare(String subMchid, String outOrderNo, byte[] body) {
+    return transport.sign("POST", pendingMessagePath(subMchid, outOrderNo), body);
+  }
+
+  /** Sends a request made by {@link #prepare}; as {@link #sendPendingMessage(String, String, byte[], Instant)}. */
+  public SendOutcome send(SignedTransport.Signed request, Instant deadline) {
+    Exchange exchange = transport.send(request, deadline);
     return switch (exchange) {
       case Exchange.NotSent notSent when SignedTransport.DEADLINE_EXCEEDED.equals(notSent.code()) ->
           new SendOutcome.DeadlinePassed(notSent.reason());

@@ -83,8 +83,7 @@ public abstract class IdempotencyStoreContract {
 
   @Test
   void theSameBodyTakesOverOnceTheLeaseHasPassedAndCountsAsMaybeSent() {
-    claim(BODY_A, "crashed", T0);
-    assertTrue(store.markSending(key, "crashed"), "the holder's request left for WeChat, then it died");
+    claim(BODY_A, "crashed", T0); // the claim is the mark that the request leaves; then the holder died
     Instant afterLease = T0.plus(LEASE).plusMillis(1);
 
     Claim.Granted takeover = granted(claim(BODY_A, "successor", afterLease));
@@ -376,7 +375,11 @@ public abstract class IdempotencyStoreContract {
   }
 
   private IdempotencyRecord record() {
-    return store.find(key).orElseThrow(() -> new AssertionError("no record for " + key));
+    return find().orElseThrow(() -> new AssertionError("no record for " + key));
+  }
+
+  private Optional<IdempotencyRecord> find() {
+    return store.find(key);
   }
 
   private static long expiresFrom(Instant now) {
@@ -499,83 +502,79 @@ public abstract class IdempotencyStoreContract {
         T0.plus(LEASE).plusSeconds(2)).applied(), "a SENT order is settled already");
   }
 
-  // ------------------------------------------------------------ sending marks (invariant 6)
+  // ------------------------------------------------------------ the claim as the sending mark
 
   @Test
-  void aHolderThatDiedBeforeMarkingItsClaimAsSendingCountsAsNothingSent() {
-    claim(BODY_A, "claimed-only", T0);
+  void aHolderThatDiedAfterClaimingCountsAsMaybeSent() {
+    claim(BODY_A, "claimed-and-died", T0);
 
     Claim.Granted takeover = granted(claim(BODY_A, "successor", T0.plus(LEASE).plusMillis(1)));
 
     assertEquals(State.IN_PROGRESS, takeover.previous().state());
-    assertFalse(takeover.mayHaveBeenSentBefore(), "its request never left: a refusal now is a real refusal");
-  }
-
-  @Test
-  void onlyTheHolderMarksItsClaimAsSendingAndARetriedMarkIsHarmless() {
-    claim(BODY_A, "holder", T0);
-
-    boolean byStranger = store.markSending(key, "stranger");
-    boolean byHolder = store.markSending(key, "holder");
-    boolean again = store.markSending(key, "holder");
-    finish(BODY_A, "holder", Finish.sent("req-1"), T0.plusSeconds(1));
-    boolean afterFinish = store.markSending(key, "holder");
-
-    assertFalse(byStranger);
-    assertTrue(byHolder);
-    assertTrue(again, "a mark whose answer was lost, retried, meets itself");
-    assertFalse(afterFinish, "a finished claim sends nothing more");
-    assertEquals(State.SENT, record().state());
+    assertTrue(takeover.mayHaveBeenSentBefore(), "everything was ready before the claim: the request may have left");
+    assertTrue(record().sending());
   }
 
   @Test
   void aClaimMetAgainByItsOwnRetryKeepsWhetherWhatItReplacedWasSending() {
     claim(BODY_A, "dead", T0);
-    store.markSending(key, "dead");
     Instant afterLease = T0.plus(LEASE).plusMillis(1);
     granted(claim(BODY_A, "retrying", afterLease));
 
     Claim.Granted again = granted(claim(BODY_A, "retrying", afterLease.plusMillis(5)));
 
-    assertTrue(again.mayHaveBeenSentBefore(), "the dead holder had sent");
+    assertTrue(again.mayHaveBeenSentBefore(), "the dead holder may have sent");
   }
 
   @Test
-  void aTakeoverKeepsWhatTheAttemptsBeforeItMayHaveDone() {
-    claim(BODY_A, "sent-and-died", T0);
-    store.markSending(key, "sent-and-died");
-    Instant afterFirst = T0.plus(LEASE).plusMillis(1);
-    claim(BODY_A, "claimed-and-died", afterFirst); // took over, never marked, died too
+  void aClaimMetAgainByItsOwnRetryOverARejectionStillSaysNothingWasSent() {
+    claim(BODY_A, "holder", T0);
+    finish(BODY_A, "holder", Finish.rejected("req-1", INVALID_REQUEST), T0.plusSeconds(1));
+    granted(claim(BODY_B, "corrected", T0.plusSeconds(2)));
 
-    Claim.Granted third = granted(claim(BODY_A, "third", afterFirst.plus(LEASE).plusMillis(1)));
+    Claim.Granted again = granted(claim(BODY_B, "corrected", T0.plusSeconds(2).plusMillis(5)));
 
-    assertTrue(third.mayHaveBeenSentBefore(), "the first attempt's request may have arrived");
+    assertEquals(State.REJECTED, again.previous().state());
+    assertFalse(again.mayHaveBeenSentBefore(), "a refusal for good: nothing of the order was taken");
   }
 
   @Test
   void aRejectionClearsWhatEarlierAttemptsMayHaveDone() {
     claim(BODY_A, "holder", T0);
-    store.markSending(key, "holder");
     finish(BODY_A, "holder", Finish.rejected("req-1", TIMEOUT), T0.plusSeconds(1));
-    claim(BODY_B, "corrected", T0.plusSeconds(2));
 
-    Claim.Granted after = granted(claim(BODY_B, "after", T0.plusSeconds(2).plus(LEASE).plusMillis(1)));
+    Claim.Granted corrected = granted(claim(BODY_B, "corrected", T0.plusSeconds(2)));
 
-    assertFalse(after.mayHaveBeenSentBefore(), "the corrected claim never sent");
+    assertFalse(corrected.mayHaveBeenSentBefore(), "WeChat refused the first body for good");
   }
 
   @Test
   void anAbandonedClaimIsDeletedOnlyWhenNothingOfTheOrderMayHaveBeenSent() {
     claim(BODY_A, "fresh", T0);
     boolean freshAbandoned = store.abandon(key, "fresh");
+    boolean goneAlready = find().isEmpty();
     claim(BODY_A, "sent-and-died", T0.plusSeconds(1));
-    store.markSending(key, "sent-and-died");
     claim(BODY_A, "taker", T0.plusSeconds(1).plus(LEASE).plusMillis(1));
 
     boolean takerAbandoned = store.abandon(key, "taker");
+    boolean byStranger = store.abandon(key, "stranger");
 
     assertTrue(freshAbandoned);
+    assertTrue(goneAlready, "a new order's claim whose answer never came leaves nothing behind");
     assertFalse(takerAbandoned, "deleting it would forget the request that may have arrived");
+    assertFalse(byStranger);
     assertEquals("taker", record().leaseToken());
+  }
+
+  @Test
+  void aClaimOverARejectionIsAbandonedToNothing() {
+    claim(BODY_A, "holder", T0);
+    finish(BODY_A, "holder", Finish.rejected("req-1", INVALID_REQUEST), T0.plusSeconds(1));
+    claim(BODY_B, "corrected", T0.plusSeconds(2));
+
+    boolean abandoned = store.abandon(key, "corrected");
+
+    assertTrue(abandoned, "nothing of the order was ever taken: the next request starts afresh");
+    assertTrue(find().isEmpty());
   }
 }

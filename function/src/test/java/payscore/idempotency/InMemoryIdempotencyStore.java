@@ -7,7 +7,7 @@ import java.util.Optional;
 import payscore.idempotency.IdempotencyRecord.State;
 
 /**
- * {@link IdempotencyStore} in a map, with {@link DynamoDbIdempotencyStore}'s semantics condition
+ * {@link IdempotencyStore} in a map, with {@code DynamoDbIdempotencyStore}'s semantics condition
  * for condition: each verb is atomic per key (one lock), a claim answers with the old record
  * whether it wins or not ({@code ALL_OLD}), and times are compared at the precision DynamoDB
  * stores them (lease in epoch milliseconds, {@code expires_at} in epoch seconds).
@@ -44,7 +44,7 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         old == null ? null : old.sentAt(),
         expiresAt,
         old == null ? null : old.resolution(),
-        old != null && old.sending())); // sticky: what earlier attempts may have done stays
+        true)); // the claim is the sending mark
     return new Claim.Granted(token, old == null ? 1 : old.attempts() + 1, old);
   }
 
@@ -93,21 +93,11 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
   }
 
   @Override
-  public synchronized boolean markSending(String key, String token) {
-    IdempotencyRecord old = records.get(key);
-    if (old == null || old.state() != State.IN_PROGRESS || !token.equals(old.leaseToken())) return false;
-    records.put(key, new IdempotencyRecord(key, old.state(), old.payloadHash(), old.leaseUntil(), old.leaseToken(),
-        old.needsReview(), old.attempts(), old.wechatpayRequestId(), old.lastError(), old.createdAt(),
-        old.updatedAt(), old.sentAt(), old.expiresAt(), old.resolution(), true));
-    return true;
-  }
-
-  @Override
   public synchronized boolean abandon(String key, String token) {
     IdempotencyRecord old = records.get(key);
-    if (old == null || old.state() != State.IN_PROGRESS || !token.equals(old.leaseToken()) || old.sending()) {
-      return false;
-    }
+    if (old == null || old.state() != State.IN_PROGRESS || !token.equals(old.leaseToken())) return false;
+    IdempotencyRecord prior = priors.get(key);
+    if (prior != null && prior.sending()) return false; // it replaced a record that may have been sent
     records.remove(key);
     return true;
   }

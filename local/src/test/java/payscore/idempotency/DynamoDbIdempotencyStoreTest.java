@@ -3,6 +3,7 @@ package payscore.idempotency;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import java.time.Clock;
 import payscore.harness.MotoClients;
 import payscore.harness.MotoServer;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -28,6 +29,6 @@ class DynamoDbIdempotencyStoreTest extends IdempotencyStoreContract {
 
   @Override
   protected IdempotencyStore newStore() {
-    return new DynamoDbIdempotencyStore(dynamo, TABLE);
+    return MotoClients.adapters(MOTO.endpoint(), Clock.systemUTC()).store(TABLE);
   }
 }

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import payscore.Configuration;
-import payscore.idempotency.DynamoDbIdempotencyStore;
+import payscore.aws.DynamoDbIdempotencyStore;
 import payscore.wechatpay.WeChatPayEndpoints;
 
 /**

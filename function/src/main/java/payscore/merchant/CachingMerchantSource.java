@@ -5,19 +5,32 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.function.BiFunction;
-import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
-import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueResponse;
 
 /**
- * The merchant secret from AWS Secrets Manager ({@code AWSCURRENT}), parsed once per version and
- * kept for {@code lifetime}. A rotated secret is picked up when the lifetime passes, or at once
- * after a signature refusal. When Secrets Manager cannot be reached, a version already held stays
- * in use rather than failing every request.
+ * The merchant secret's current version, parsed once per version and kept for {@code lifetime}. A
+ * rotated secret is picked up when the lifetime passes, or at once after a signature refusal.
+ * When the secret store cannot be reached, a version already held stays in use rather than
+ * failing every request.
  */
-public final class SecretsManagerMerchantSource implements MerchantSource {
-  private final SecretsManagerClient secrets;
-  private final String secretId;
+public final class CachingMerchantSource implements MerchantSource {
+  /** Reads the secret's current version from where it is kept. */
+  public interface SecretReader {
+    /**
+     * @throws MerchantSecretException {@link MerchantSecretException#unavailable() unavailable} when the
+     *     store could not be reached
+     */
+    SecretVersion read();
+  }
+
+  /** One version of the secret: its id and its JSON text. */
+  public record SecretVersion(String versionId, String secretString) {
+    @Override
+    public String toString() {
+      return "SecretVersion[" + versionId + "]"; // never the secret
+    }
+  }
+
+  private final SecretReader secrets;
   private final Duration lifetime;
   private final Clock clock;
   /** Builds the WeChat Pay client for a new version: (version id, secret) to merchant. */
@@ -27,10 +40,9 @@ public final class SecretsManagerMerchantSource implements MerchantSource {
 
   private record Held(Merchant merchant, Instant readAt) {}
 
-  public SecretsManagerMerchantSource(SecretsManagerClient secrets, String secretId, Duration lifetime, Clock clock,
+  public CachingMerchantSource(SecretReader secrets, Duration lifetime, Clock clock,
       BiFunction<String, MerchantSecret, Merchant> merchants) {
     this.secrets = Objects.requireNonNull(secrets, "secrets");
-    this.secretId = Objects.requireNonNull(secretId, "secretId");
     this.lifetime = Objects.requireNonNull(lifetime, "lifetime");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.merchants = Objects.requireNonNull(merchants, "merchants");
@@ -58,13 +70,13 @@ public final class SecretsManagerMerchantSource implements MerchantSource {
   private synchronized Merchant reload(Held seen, boolean afterSignError) {
     Held now = held;
     if (now != seen && now != null) return now.merchant; // another thread reloaded meanwhile
-    GetSecretValueResponse response;
+    SecretVersion response;
     try {
-      response = secrets.getSecretValue(request -> request.secretId(secretId));
-    } catch (SdkException e) {
+      response = secrets.read();
+    } catch (MerchantSecretException e) {
+      if (!e.unavailable()) throw e;
       if (now != null && !afterSignError) return now.merchant; // keep signing with what we have
-      throw MerchantSecretException.unavailable("could not read the merchant secret from Secrets Manager ("
-          + e.getClass().getSimpleName() + ")");
+      throw e;
     }
     String versionId = response.versionId();
     if (now != null && Objects.equals(now.merchant.versionId(), versionId)) {

@@ -22,7 +22,7 @@ import payscore.harness.MotoServer;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /** The merchant secret's cache against a real Secrets Manager (moto), with a clock the test moves. */
-class SecretsManagerMerchantSourceTest {
+class CachingMerchantSourceOnSecretsManagerTest {
   @RegisterExtension
   static final MotoServer MOTO = MotoServer.shared();
 
@@ -30,7 +30,7 @@ class SecretsManagerMerchantSourceTest {
   private final AtomicInteger parsed = new AtomicInteger();
   private SecretsManagerClient secrets;
   private String secretId;
-  private SecretsManagerMerchantSource source;
+  private CachingMerchantSource source;
 
   static final class MutableClock extends Clock {
     private volatile Instant now = Instant.parse("2026-11-25T00:00:00Z");
@@ -60,7 +60,8 @@ class SecretsManagerMerchantSourceTest {
     secrets = MotoClients.secrets(MOTO.endpoint());
     secretId = "payscore/merchant-" + UUID.randomUUID();
     secrets.createSecret(r -> r.name(secretId).secretString(KnownKeys.secret().toString()));
-    source = new SecretsManagerMerchantSource(secrets, secretId, Duration.ofMinutes(5), clock, (version, secret) -> {
+    source = new CachingMerchantSource(MotoClients.adapters(MOTO.endpoint(), clock).secret(secretId), Duration.ofMinutes(5),
+        clock, (version, secret) -> {
       parsed.incrementAndGet();
       return new Merchant(version, secret, null);
     });
