@@ -13,23 +13,17 @@ import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 import payscore.json.JsonTrees;
-import software.amazon.awssdk.http.ContentStreamProvider;
-import software.amazon.awssdk.http.SdkHttpMethod;
-import software.amazon.awssdk.http.SdkHttpRequest;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
-import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
 /**
  * One AWS service's JSON protocol (DynamoDB, Secrets Manager, SQS): a request body is POSTed with
- * {@code X-Amz-Target}, signed with SigV4 by the SDK's own signer, over the JDK's
+ * {@code X-Amz-Target}, signed with SigV4 ({@link AwsRequestSigner}), over the JDK's
  * {@link HttpURLConnection} (keep-alive pooled). Each call is bounded by the budget its caller
  * gives; within it, throttling, 5xx and I/O failures are retried with jittered backoff, as the SDK
  * would. A retry of a write can meet the write itself: every write this function makes is
@@ -66,7 +60,10 @@ public final class AwsJsonClient {
   private final Supplier<? extends AwsCredentialsIdentity> credentials;
   private final Clock clock;
   private final DoubleSupplier jitter;
-  private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
+  private final AwsRequestSigner signer;
+  private final URI root;
+  /** The {@code Host} header HttpURLConnection sends, which the signature covers. */
+  private final String host;
 
   /**
    * @param credentials the caller's identity, asked for every call (providers cache and refresh)
@@ -80,6 +77,11 @@ public final class AwsJsonClient {
     this.credentials = Objects.requireNonNull(credentials, "credentials");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.jitter = Objects.requireNonNull(jitter, "jitter");
+    this.signer = new AwsRequestSigner(service.signingName(), region, clock);
+    this.root = endpoint.resolve("/");
+    int defaultPort = "https".equals(endpoint.getScheme()) ? 443 : 80;
+    this.host = endpoint.getPort() < 0 || endpoint.getPort() == defaultPort ? endpoint.getHost()
+        : endpoint.getHost() + ":" + endpoint.getPort();
   }
 
   /**
@@ -135,18 +137,17 @@ public final class AwsJsonClient {
     HttpURLConnection connection = null;
     boolean sent = false;
     try {
-      connection = (HttpURLConnection) endpoint.resolve("/").toURL().openConnection();
+      connection = (HttpURLConnection) root.toURL().openConnection();
       connection.setConnectTimeout(millis(min(left, MAX_CONNECT)));
       connection.setReadTimeout(millis(min(left, MAX_ATTEMPT)));
       connection.setRequestMethod("POST");
       connection.setDoOutput(true);
       connection.setUseCaches(false);
       connection.setFixedLengthStreamingMode(body.length);
-      for (Map.Entry<String, List<String>> header : signed(operation, body).headers().entrySet()) {
-        String name = header.getKey();
-        if (name.equalsIgnoreCase("Host") || name.equalsIgnoreCase("Content-Length")) continue;
-        connection.setRequestProperty(name, header.getValue().get(0));
-      }
+      String target = service.targetPrefix() + "." + operation;
+      connection.setRequestProperty("Content-Type", service.contentType());
+      connection.setRequestProperty("X-Amz-Target", target);
+      signer.sign(host, service.contentType(), target, body, credentials.get()).forEach(connection::setRequestProperty);
       connection.setRequestProperty("User-Agent", USER_AGENT);
       connection.connect();
       sent = true; // from here on the service may have the request, whatever happens to its answer
@@ -170,26 +171,6 @@ public final class AwsJsonClient {
       if (connection != null) connection.disconnect(); // not back to the pool: its state is unknown
       return new Attempt(0, null, null, sent, e);
     }
-  }
-
-  private SdkHttpRequest.Builder unsigned(String operation) {
-    return SdkHttpRequest.builder()
-        .method(SdkHttpMethod.POST)
-        .uri(endpoint.resolve("/"))
-        .putHeader("Content-Type", service.contentType())
-        .putHeader("X-Amz-Target", service.targetPrefix() + "." + operation);
-  }
-
-  private SdkHttpRequest signed(String operation, byte[] body) {
-    SdkHttpRequest request = unsigned(operation).build();
-    SignedRequest signed = signer.sign(r -> r
-        .identity(credentials.get())
-        .request(request)
-        .payload(ContentStreamProvider.fromByteArrayUnsafe(body))
-        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, service.signingName())
-        .putProperty(AwsV4HttpSigner.REGION_NAME, region)
-        .putProperty(AwsV4HttpSigner.SIGNING_CLOCK, clock));
-    return signed.request();
   }
 
   /** The answer's JSON; null when empty or not JSON (a proxy's error page, a cut body). */

@@ -33,13 +33,15 @@ public record FunctionConfig(
   /**
    * The flags the managed runtime starts the JVM with, before {@code JAVA_TOOL_OPTIONS}: C1 only for
    * a fast start (java25 keeps C2 with SnapStart, where priming pays for it before the snapshot),
-   * serial GC, the heap at 85% of the function's memory.
+   * serial GC, the heap at 85% of the function's memory. {@code -XX:MaxRAM} stands for the execution
+   * environment's memory, which is all the JVM sees on Lambda: its heap ergonomics (the initial heap
+   * is 1/64 of it) are then Lambda's, not those of the machine the emulator runs on.
    */
   public List<String> jvmFlags() {
     List<String> flags = new ArrayList<>();
     if (!(javaMajor() >= 25 && snapStart)) flags.addAll(List.of("-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1"));
     flags.addAll(List.of("-XX:+UseSerialGC", "-Xshare:auto", "-XX:MaxHeapSize=" + (memoryMb * 85 / 100) + "m",
-        "-Djava.net.preferIPv4Stack=true"));
+        "-Djava.net.preferIPv4Stack=true", "-XX:MaxRAM=" + memoryMb + "m"));
     return flags;
   }
 
