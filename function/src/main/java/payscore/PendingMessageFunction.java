@@ -22,6 +22,7 @@ import payscore.merchant.Merchant;
 import payscore.merchant.MerchantSecret;
 import payscore.observe.OutcomeLog;
 import payscore.request.PendingMessageReader;
+import payscore.send.InvocationBudget;
 import payscore.send.PendingMessageService;
 import payscore.trigger.ApiGatewayHandler;
 import payscore.trigger.DeadLetterQueue;
@@ -45,9 +46,6 @@ import payscore.wechatpay.WeChatPayPublicKey;
  * build the same graph with their own clock, randomness and adapters.
  */
 public final class PendingMessageFunction {
-  /** Deep enough for a DynamoDB write after WeChat answers, before Lambda stops the invocation. */
-  static final Duration FINISH_RESERVE = Duration.ofMillis(1_500);
-
   /** Enough sign-and-verify rounds for C2 to compile RSA before a snapshot; bounded in time without C2. */
   static final int RSA_PRIMING_ROUNDS = 3_000;
   static final Duration RSA_PRIMING_BUDGET = Duration.ofSeconds(10);
@@ -81,7 +79,7 @@ public final class PendingMessageFunction {
         clock, (versionId, secret) -> merchant(configuration, versionId, secret, http, nonces, clock));
     PendingMessageReader reader = new PendingMessageReader();
     PendingMessageService service = new PendingMessageService(adapters.store(), merchants, clock,
-        configuration.recordLifetime(), FINISH_RESERVE, random::token);
+        configuration.recordLifetime(), InvocationBudget.STANDARD, random::token);
     OutcomeLog log = new OutcomeLog(out, clock);
     AtomicInteger threads = new AtomicInteger();
     this.workers = Executors.newCachedThreadPool(task -> {
@@ -93,7 +91,7 @@ public final class PendingMessageFunction {
     this.api = new ApiGatewayHandler(reader, service, log, clock);
     this.sqs = new SqsHandler(reader, service,
         new DeadLetterQueue(lazily(adapters.deadLetters()), configuration.deadLetterQueueUrl(), log), workers, log,
-        clock);
+        clock, InvocationBudget.STANDARD);
     this.priming = new SnapStartPriming(
         List.of(
             new SnapStartPriming.Part("reader", reader::prime),

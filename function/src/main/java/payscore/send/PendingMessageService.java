@@ -29,37 +29,28 @@ import payscore.wechatpay.SignedTransport;
  * the record (the contract's invariants 2 to 5) and for the caller.
  */
 public final class PendingMessageService {
-  /** Lease beyond the invocation's end, for clock differences between instances and DynamoDB. */
-  static final Duration LEASE_SKEW = Duration.ofSeconds(2);
-  /**
-   * Kept back from the invocation for answering once the outcome is written: more than the SQS
-   * handler keeps for returning its batch response, so every write ends before it stops waiting.
-   */
-  static final Duration RETURN_RESERVE = Duration.ofMillis(600);
-  /** Less time than this left is too little for a DynamoDB write: it is not started. */
-  static final Duration MIN_WRITE_TIME = Duration.ofMillis(100);
 
   private final IdempotencyStore store;
   private final MerchantSource merchants;
   private final Clock clock;
   private final Duration recordLifetime;
-  private final Duration finishReserve;
+  private final InvocationBudget budget;
   private final Supplier<String> leaseTokens;
   private final Consumer<Duration> pause;
 
   /**
    * @param recordLifetime how long a record is kept (the TTL); at least 30 days
-   * @param finishReserve time kept back from the invocation for writing the outcome after sending
+   * @param budget how each invocation's time is split between WeChat, the writes and the answer
    * @param leaseTokens unique per claim, across every instance (random, never from a snapshot)
    */
   public PendingMessageService(IdempotencyStore store, MerchantSource merchants, Clock clock, Duration recordLifetime,
-      Duration finishReserve, Supplier<String> leaseTokens) {
-    this(store, merchants, clock, recordLifetime, finishReserve, leaseTokens, PendingMessageService::sleep);
+      InvocationBudget budget, Supplier<String> leaseTokens) {
+    this(store, merchants, clock, recordLifetime, budget, leaseTokens, PendingMessageService::sleep);
   }
 
   /** @param pause waits between retries of a record write; tests pass one that steps their clock */
   public PendingMessageService(IdempotencyStore store, MerchantSource merchants, Clock clock, Duration recordLifetime,
-      Duration finishReserve, Supplier<String> leaseTokens, Consumer<Duration> pause) {
+      InvocationBudget budget, Supplier<String> leaseTokens, Consumer<Duration> pause) {
     this.pause = Objects.requireNonNull(pause, "pause");
     this.store = Objects.requireNonNull(store, "store");
     this.merchants = Objects.requireNonNull(merchants, "merchants");
@@ -68,7 +59,7 @@ public final class PendingMessageService {
       throw new IllegalArgumentException("records must be kept at least 30 days");
     }
     this.recordLifetime = recordLifetime;
-    this.finishReserve = Objects.requireNonNull(finishReserve, "finishReserve");
+    this.budget = Objects.requireNonNull(budget, "budget");
     this.leaseTokens = Objects.requireNonNull(leaseTokens, "leaseTokens");
   }
 
@@ -104,7 +95,7 @@ public final class PendingMessageService {
     String key = key(merchant.mchid(), message.subMchid(), message.outOrderNo());
     byte[] body = message.canonicalBody();
     String hash = PendingMessage.hashOf(body);
-    Instant sendDeadline = invocationEnd.minus(finishReserve);
+    Instant sendDeadline = budget.sendDeadline(invocationEnd);
     // Invariant 7: nothing is claimed or sent unless a 204 could be verified (platform certificates).
     if (!merchant.wechatpay().ready(sendDeadline)) {
       return new SendResult.UpstreamError(new SendOutcome.NotProcessed(0, "CERTIFICATES_UNAVAILABLE",
@@ -118,9 +109,8 @@ public final class PendingMessageService {
     Claim claim;
     try {
       // Bounded by the send deadline: a claim answered later than that could not be used anyway.
-      Duration budget = Duration.between(now, sendDeadline);
-      claim = store.within(budget.compareTo(MIN_WRITE_TIME) < 0 ? MIN_WRITE_TIME : budget)
-          .claim(key, hash, token, now, invocationEnd.plus(LEASE_SKEW), now.plus(recordLifetime).getEpochSecond());
+      claim = store.within(budget.writeTime(now, sendDeadline))
+          .claim(key, hash, token, now, budget.leaseUntil(invocationEnd), now.plus(recordLifetime).getEpochSecond());
     } catch (StoreUnavailableException e) {
       if (e.mayHaveBeenApplied()) abandon(key, token);
       return new SendResult.DependencyUnavailable(e.getMessage() + "; nothing was sent");
@@ -141,7 +131,7 @@ public final class PendingMessageService {
         outcome = reread.wechatpay().sendPendingMessage(message.subMchid(), message.outOrderNo(), body, sendDeadline);
       }
     }
-    return finish(key, hash, granted, outcome, invocationEnd.minus(RETURN_RESERVE));
+    return finish(key, hash, granted, outcome, budget.writeBy(invocationEnd));
   }
 
   /** The record of an order, for the status query; {@code subMchid} is null for a direct merchant's order. */
@@ -168,7 +158,7 @@ public final class PendingMessageService {
         new IdempotencyRecord.Resolution(request.sent(), request.reason(), now, resolvedBy);
     try {
       IdempotencyStore.Settlement settlement =
-          retried(view -> view.resolve(key, resolution, now), invocationEnd.minus(RETURN_RESERVE));
+          retried(view -> view.resolve(key, resolution, now), budget.writeBy(invocationEnd));
       if (settlement.applied()) return new ResolveResult.Resolved(settlement.record());
       return settlement.record() == null ? new ResolveResult.NotFound()
           : new ResolveResult.NotResolvable(settlement.record());
@@ -261,12 +251,10 @@ public final class PendingMessageService {
     while (true) {
       // Each attempt is bounded by what is left, so the last one never outlives the invocation; the
       // first is made however little is left, as the write is the only way to leave a true record.
-      Duration left = Duration.between(clock.instant(), until);
       try {
-        return write.apply(store.within(left.compareTo(MIN_WRITE_TIME) < 0 ? MIN_WRITE_TIME : left));
+        return write.apply(store.within(budget.writeTime(clock.instant(), until)));
       } catch (StoreUnavailableException e) {
-        Instant next = clock.instant().plusMillis(backoffMillis);
-        if (Duration.between(next, until).compareTo(MIN_WRITE_TIME) < 0) throw e;
+        if (!budget.roomToRetry(clock.instant().plusMillis(backoffMillis), until)) throw e;
         pause.accept(Duration.ofMillis(backoffMillis));
         backoffMillis = Math.min(backoffMillis * 2, 800);
       }
@@ -285,7 +273,7 @@ public final class PendingMessageService {
   /** A claim whose answer never came may still have been applied: give it back if it was. */
   private void abandon(String key, String token) {
     try {
-      store.within(MIN_WRITE_TIME.multipliedBy(5)).abandon(key, token);
+      store.within(budget.minWrite().multipliedBy(5)).abandon(key, token);
     } catch (StoreUnavailableException e) {
       // The claim, if applied, ends with its lease; it counts as "may have reached WeChat" then.
     }

@@ -17,6 +17,7 @@ import java.util.concurrent.Callable;
 import payscore.json.JsonTrees;
 import payscore.observe.OutcomeLog;
 import payscore.request.PendingMessageReader;
+import payscore.send.InvocationBudget;
 import payscore.send.Outcome;
 import payscore.send.Outcome.Disposition;
 import payscore.trigger.BatchProgress.Ending;
@@ -28,12 +29,6 @@ import payscore.send.PendingMessageService;
  * deliver again.
  */
 public final class SqsHandler implements EventHandler {
-  /** Kept back from the invocation to return the batch response before Lambda stops us. */
-  private static final Duration RETURN_RESERVE = Duration.ofMillis(300);
-  /** Kept back from the invocation when parking, for answering afterwards. */
-  private static final Duration PARK_RESERVE = Duration.ofMillis(100);
-  /** Less time than this left is too little for a DLQ write: the message goes back to the queue. */
-  private static final Duration MIN_PARK_TIME = Duration.ofMillis(50);
 
   private final PendingMessageReader reader;
   private final PendingMessageService service;
@@ -41,16 +36,17 @@ public final class SqsHandler implements EventHandler {
   private final OrderRunner orders;
   private final OutcomeLog log;
   private final Clock clock;
-
+  private final InvocationBudget budget;
 
   public SqsHandler(PendingMessageReader reader, PendingMessageService service, DeadLetterQueue deadLetters,
-      java.util.concurrent.ExecutorService workers, OutcomeLog log, Clock clock) {
+      java.util.concurrent.ExecutorService workers, OutcomeLog log, Clock clock, InvocationBudget budget) {
     this.reader = Objects.requireNonNull(reader, "reader");
     this.service = Objects.requireNonNull(service, "service");
     this.deadLetters = Objects.requireNonNull(deadLetters, "deadLetters");
     this.orders = new OrderRunner(workers, clock);
     this.log = Objects.requireNonNull(log, "log");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.budget = Objects.requireNonNull(budget, "budget");
   }
 
   /** The {@code SQSBatchResponse} for one SQS event. */
@@ -68,12 +64,12 @@ public final class SqsHandler implements EventHandler {
       runOrder(order, messages, invocationEnd, batch);
       return null;
     }));
-    orders.run(work, invocationEnd.minus(RETURN_RESERVE), (order, why) -> log.problem("order_unfinished",
+    orders.run(work, budget.ordersBy(invocationEnd), (order, why) -> log.problem("order_unfinished",
         "order " + order + " did not finish in the invocation (" + why + ")"));
     Map<String, Ending> ended = batch.close();
 
     // From here on only this thread acts: it parks, and counts what did not finish, each message once.
-    Instant parkBy = invocationEnd.minus(PARK_RESERVE);
+    Instant parkBy = budget.parkBy(invocationEnd);
     Map<String, Ending> endings = new HashMap<>();
     for (BatchPlan.Invalid invalid : plan.invalid()) {
       Ending parked = park(invalid.id(), invalid.body(), invalid.attributes(),
@@ -139,9 +135,9 @@ public final class SqsHandler implements EventHandler {
 
   /** Parks the message, bounded by {@code parkBy}; one that cannot be parked goes back to the queue. */
   private Ending park(String id, String body, JsonNode attributes, Ending ending, Instant parkBy) {
-    Duration left = Duration.between(clock.instant(), parkBy);
-    boolean parked = left.compareTo(MIN_PARK_TIME) >= 0
-        && deadLetters.park(id, body, attributes, ending.outcome().code(), ending.outcome().message(), left);
+    Instant now = clock.instant();
+    boolean parked = budget.roomToPark(now, parkBy) && deadLetters.park(id, body, attributes,
+        ending.outcome().code(), ending.outcome().message(), Duration.between(now, parkBy));
     return parked ? ending : new Ending(ending.outcome(), Disposition.RETRY);
   }
 

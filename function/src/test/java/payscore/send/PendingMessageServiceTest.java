@@ -88,6 +88,8 @@ class PendingMessageServiceTest {
   /** The time a request has before Lambda stops it; the lease runs to its end plus the skew. */
   static final Duration INVOCATION = Duration.ofSeconds(10);
   static final Duration FINISH_RESERVE = Duration.ofSeconds(1);
+  static final InvocationBudget BUDGET = InvocationBudget.STANDARD.withFinishReserve(FINISH_RESERVE);
+  static final Duration LEASE_SKEW = BUDGET.leaseSkew();
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
   static final Duration LIFETIME = Duration.ofDays(30);
 
@@ -263,7 +265,7 @@ class PendingMessageServiceTest {
     SendResult first = service.send(message, firstEnds);
 
     // then
-    long leaseLeft = Duration.between(secondArrives, firstEnds.plus(PendingMessageService.LEASE_SKEW)).toSeconds();
+    long leaseLeft = Duration.between(secondArrives, firstEnds.plus(LEASE_SKEW)).toSeconds();
     SendResult.InProgress busy = assertInstanceOf(SendResult.InProgress.class, second.get());
     assertEquals(leaseLeft, busy.retryAfterSeconds());
     Outcome outcome = Outcome.of(busy);
@@ -284,16 +286,16 @@ class PendingMessageServiceTest {
     PendingMessage message = message(BODY);
     Instant deadInvocationEnds = clock.instant().plus(INVOCATION);
     store.claim(key(), message.payloadHash(), "dead-instance", clock.instant(),
-        deadInvocationEnds.plus(PendingMessageService.LEASE_SKEW), clock.instant().plus(LIFETIME).getEpochSecond());
+        deadInvocationEnds.plus(LEASE_SKEW), clock.instant().plus(LIFETIME).getEpochSecond());
     wechat.script(FakeWeChatPay.accepted());
 
     // when
     SendResult whileHeld = service.send(message, clock.instant().plus(INVOCATION));
-    clock.advance(INVOCATION.plus(PendingMessageService.LEASE_SKEW).plusMillis(1));
+    clock.advance(INVOCATION.plus(LEASE_SKEW).plusMillis(1));
     SendResult afterLease = service.send(message, clock.instant().plus(INVOCATION));
 
     // then
-    assertEquals(INVOCATION.plus(PendingMessageService.LEASE_SKEW).toSeconds(),
+    assertEquals(INVOCATION.plus(LEASE_SKEW).toSeconds(),
         assertInstanceOf(SendResult.InProgress.class, whileHeld).retryAfterSeconds());
     assertFalse(assertInstanceOf(SendResult.Sent.class, afterLease).replayed());
     assertEquals(1, wechat.requests().size());
@@ -485,7 +487,7 @@ class PendingMessageServiceTest {
   }
 
   PendingMessageService service(MerchantSource merchants) {
-    return new PendingMessageService(store, merchants, clock, LIFETIME, FINISH_RESERVE,
+    return new PendingMessageService(store, merchants, clock, LIFETIME, BUDGET,
         () -> "token-" + tokens.incrementAndGet());
   }
 
@@ -501,7 +503,7 @@ class PendingMessageServiceTest {
   void happenedEarlier(Earlier earlier, PendingMessage message) {
     String hash = message.payloadHash();
     Instant now = clock.instant();
-    Instant leaseUntil = now.plus(INVOCATION).plus(PendingMessageService.LEASE_SKEW);
+    Instant leaseUntil = now.plus(INVOCATION).plus(LEASE_SKEW);
     long expiresAt = now.plus(LIFETIME).getEpochSecond();
     switch (earlier) {
       case NONE -> { }

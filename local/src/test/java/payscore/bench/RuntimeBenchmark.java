@@ -27,6 +27,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import payscore.harness.FunctionHarness;
 import payscore.harness.MotoClients;
+import payscore.harness.MotoServer;
 import payscore.harness.TcpForwarder;
 import payscore.lambda.FunctionConfig;
 import payscore.lambda.JavaInstallation;
@@ -73,6 +74,7 @@ public final class RuntimeBenchmark {
   private final Path nodePeer;
   private final String body;
   private final String runId = Long.toString(System.nanoTime(), 36);
+  private final ObjectNode secret;
   private int orders;
   private final Map<String, Map<String, Double>> figures = new LinkedHashMap<>();
 
@@ -91,6 +93,20 @@ public final class RuntimeBenchmark {
     Files.writeString(work.resolve("wechatpay.pem"), TestKeys.privateKeyPem(wechatpay.getPrivate()));
     Files.writeString(work.resolve("wechatpay.pub.pem"), TestKeys.publicKeyPem(wechatpay.getPublic()));
     String suffix = UUID.randomUUID().toString().substring(0, 8);
+    secret = JSON.createObjectNode().put("mchid", MCHID).put("merchant_serial_no", SERIAL)
+        .put("merchant_private_key", TestKeys.privateKeyPem(merchant.getPrivate()))
+        .put("wechatpay_public_key_id", PUBLIC_KEY_ID)
+        .put("wechatpay_public_key", TestKeys.publicKeyPem(wechatpay.getPublic()));
+    env.putAll(provision(motoEndpoint, suffix));
+    env.put("AWS_REGION", "us-east-1");
+    env.put("AWS_ENDPOINT_URL", moto.endpoint().toString());
+    env.put("WECHATPAY_BACKUP_BASE_URL", "");
+    env.put("WECHATPAY_BASE_URL", simulator(0).toString());
+  }
+
+  /** A table, the secret and a DLQ in this moto: the function's variables naming them. */
+  private Map<String, String> provision(URI motoEndpoint, String suffix) {
+    Map<String, String> names = new HashMap<>();
     try (DynamoDbClient dynamo = MotoClients.dynamo(motoEndpoint);
          SecretsManagerClient secrets = MotoClients.secrets(motoEndpoint);
          SqsClient sqs = MotoClients.sqs(motoEndpoint)) {
@@ -98,19 +114,12 @@ public final class RuntimeBenchmark {
       dynamo.createTable(r -> r.tableName(table).billingMode(BillingMode.PAY_PER_REQUEST)
           .keySchema(k -> k.attributeName("pk").keyType(KeyType.HASH))
           .attributeDefinitions(a -> a.attributeName("pk").attributeType(ScalarAttributeType.S)));
-      ObjectNode secret = JSON.createObjectNode().put("mchid", MCHID).put("merchant_serial_no", SERIAL)
-          .put("merchant_private_key", TestKeys.privateKeyPem(merchant.getPrivate()))
-          .put("wechatpay_public_key_id", PUBLIC_KEY_ID)
-          .put("wechatpay_public_key", TestKeys.publicKeyPem(wechatpay.getPublic()));
       secrets.createSecret(r -> r.name("bench/merchant-" + suffix).secretString(secret.toString()));
-      env.put("WECHATPAY_SECRET_ID", "bench/merchant-" + suffix);
-      env.put("IDEMPOTENCY_TABLE", table);
-      env.put("DEAD_LETTER_QUEUE_URL", sqs.createQueue(r -> r.queueName("bench-dlq-" + suffix)).queueUrl());
+      names.put("WECHATPAY_SECRET_ID", "bench/merchant-" + suffix);
+      names.put("IDEMPOTENCY_TABLE", table);
+      names.put("DEAD_LETTER_QUEUE_URL", sqs.createQueue(r -> r.queueName("bench-dlq-" + suffix)).queueUrl());
     }
-    env.put("AWS_REGION", "us-east-1");
-    env.put("AWS_ENDPOINT_URL", moto.endpoint().toString());
-    env.put("WECHATPAY_BACKUP_BASE_URL", "");
-    env.put("WECHATPAY_BASE_URL", simulator(0).toString());
+    return names;
   }
 
   static List<Subject> subjects() {
@@ -342,8 +351,25 @@ public final class RuntimeBenchmark {
   private Map<Subject, double[]> batches(List<Subject> subjects) throws Exception {
     Map<Subject, double[]> result = new LinkedHashMap<>();
     int[] delays = {100, 500};
+    // DynamoDB serves writes to different keys side by side; the one-at-a-time moto of the tests
+    // would queue the ten orders' writes behind each other. The ten orders of a batch have ten keys,
+    // so moto's own threaded server (not atomic per key) serves them as DynamoDB would.
+    MotoServer concurrentMoto = MotoServer.concurrent();
+    Map<String, String> concurrent = new HashMap<>(env);
+    concurrent.putAll(provision(concurrentMoto.endpoint(), "batch-" + runId));
+    concurrent.put("AWS_ENDPOINT_URL", concurrentMoto.endpoint().toString());
+    try {
+      batches(subjects, delays, concurrent, result);
+    } finally {
+      concurrentMoto.close();
+    }
+    return result;
+  }
+
+  private void batches(List<Subject> subjects, int[] delays, Map<String, String> base, Map<Subject, double[]> result)
+      throws Exception {
     for (int d = 0; d < delays.length; d++) {
-      Map<String, String> delayed = new HashMap<>(env);
+      Map<String, String> delayed = new HashMap<>(base);
       delayed.put("WECHATPAY_BASE_URL", simulator(delays[d]).toString());
       Map<Subject, LocalLambda> queues = new LinkedHashMap<>();
       for (Subject subject : subjects) {
@@ -369,7 +395,6 @@ public final class RuntimeBenchmark {
       }
       queues.values().forEach(LocalLambda::close);
     }
-    return result;
   }
 
   private double batch(LocalLambda lambda, int size) throws Exception {
@@ -514,11 +539,14 @@ public final class RuntimeBenchmark {
   /** @param snapStart false for an on-demand environment of the same function (C1 flags on java25 too) */
   private LocalLambda javaLambda(Subject subject, String function, Map<String, String> variables, boolean snapStart) {
     FunctionConfig config = config(subject, function);
-    if (!snapStart) {
-      config = new FunctionConfig(config.name(), config.handler(), config.runtime(), config.codeUri(),
-          config.memoryMb(), config.timeout(), false, config.variables(), config.logFormat(),
-          config.applicationLogLevel());
-    }
+    // -Dbench.java.tool.options tries JVM options on every Java subject, as the template's
+    // JAVA_TOOL_OPTIONS would set them (e.g. -Xlog:class+load for what a cold start loads).
+    String toolOptions = System.getProperty("bench.java.tool.options", "");
+    Map<String, String> templateVariables = new HashMap<>(config.variables());
+    if (!toolOptions.isBlank()) templateVariables.put("JAVA_TOOL_OPTIONS", toolOptions);
+    config = new FunctionConfig(config.name(), config.handler(), config.runtime(), config.codeUri(),
+        config.memoryMb(), config.timeout(), snapStart && config.snapStart(), templateVariables, config.logFormat(),
+        config.applicationLogLevel());
     return LocalLambda.start(config, subject.accp ? artifact : artifactWithoutAccp, variables, line -> { });
   }
 

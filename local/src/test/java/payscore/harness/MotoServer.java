@@ -17,10 +17,16 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * side by side on it, each with its own table, secret and queues.
  */
 public final class MotoServer implements BeforeAllCallback, AutoCloseable {
-  private static final MotoServer SHARED = new MotoServer();
+  private static final MotoServer SHARED = new MotoServer(true);
   /** moto with DynamoDB's per-request atomicity; see the script's own comment. */
   private static final java.nio.file.Path LAUNCHER = locateLauncher();
+  /** Whether requests are applied one at a time (atomic_moto.py), as DynamoDB applies each write atomically. */
+  private final boolean atomic;
   private volatile Running running;
+
+  private MotoServer(boolean atomic) {
+    this.atomic = atomic;
+  }
 
   private record Running(Process process, URI endpoint) {
     void close() {
@@ -43,7 +49,17 @@ public final class MotoServer implements BeforeAllCallback, AutoCloseable {
    * test that restarts moto, which would wipe the state of the classes running beside it.
    */
   public static MotoServer dedicated() {
-    return new MotoServer();
+    return new MotoServer(true);
+  }
+
+  /**
+   * moto's own threaded server, which applies requests side by side but does not make a
+   * conditional write atomic: only for work whose writes never race on one key, such as the
+   * benchmark's batches of distinct orders, where the one-at-a-time lock would serialize what
+   * DynamoDB serves concurrently.
+   */
+  public static MotoServer concurrent() {
+    return new MotoServer(false);
   }
 
   @Override
@@ -79,13 +95,13 @@ public final class MotoServer implements BeforeAllCallback, AutoCloseable {
   public synchronized void restart() throws IOException, InterruptedException {
     Running old = running;
     old.close();
-    running = launch(old.endpoint.getPort());
+    running = launch(old.endpoint.getPort(), atomic);
   }
 
   private synchronized Running start() {
     if (running != null) return running;
     try {
-      running = launch(freePort());
+      running = launch(freePort(), atomic);
       return running;
     } catch (IOException e) {
       throw new IllegalStateException("could not start moto (python3 atomic_moto.py): " + e.getMessage(), e);
@@ -95,8 +111,10 @@ public final class MotoServer implements BeforeAllCallback, AutoCloseable {
     }
   }
 
-  private static Running launch(int port) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder("python3", LAUNCHER.toString(), Integer.toString(port))
+  private static Running launch(int port, boolean atomic) throws IOException, InterruptedException {
+    Process process = new ProcessBuilder(atomic
+        ? java.util.List.of("python3", LAUNCHER.toString(), Integer.toString(port))
+        : java.util.List.of("python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", Integer.toString(port)))
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
         .start();
