@@ -153,6 +153,13 @@ public final class RuntimeBenchmark {
 
   private void all() throws Exception {
     List<Subject> subjects = subjects();
+    if (Boolean.getBoolean("bench.batches.only")) {
+      // Only the SQS batch figures, for working on them: -Dbench.batches.only=true
+      batches(subjects.stream().filter(s -> !s.node).toList()).forEach((subject, b) -> System.out.printf(
+          "%-32s 1 @100ms %.0f, 10 @100ms %.0f (%.2fx), 1 @500ms %.0f, 10 @500ms %.0f (%.2fx)%n", subject.name,
+          b[0], b[1], b[1] / b[0], b[2], b[3], b[3] / b[2]));
+      return;
+    }
     int coldRuns = Integer.getInteger("bench.cold.runs", 3);
     int restoreRuns = Integer.getInteger("bench.restore.runs", 2);
     int warmup = Integer.getInteger("bench.warmup", 1_500);
