@@ -110,7 +110,7 @@ public final class AwsJsonClient {
     for (int attempt = 1; ; attempt++) {
       Duration left = Duration.between(clock.instant(), deadline);
       Attempt answer = attempt(operation, body, left.compareTo(MIN_ATTEMPT) < 0 ? MIN_ATTEMPT : left);
-      if (answer.status == 200 && answer.json != null) return answer.json;
+      if (answer.status == 200) return answer.json;
       mayHaveBeenApplied |= answer.mayHaveBeenApplied;
       boolean throttled = answer.code != null && THROTTLING.contains(answer.code);
       boolean retryable = throttled || answer.status >= 500 || answer.status == 0;
@@ -160,7 +160,12 @@ public final class AwsJsonClient {
         answer = in == null ? new byte[0] : in.readAllBytes();
       }
       JsonNode json = parse(answer);
-      if (status == 200) return new Attempt(200, null, json == null ? JsonTrees.object() : json, false, null);
+      if (status == 200) {
+        if (json != null) return new Attempt(200, null, json, false, null);
+        if (answer.length == 0) return new Attempt(200, null, JsonTrees.object(), false, null);
+        // A success whose answer cannot be read: applied, but what it says is unknown.
+        return new Attempt(0, null, null, true, new IOException("unreadable answer to " + operation));
+      }
       return new Attempt(status, errorCode(json, connection.getHeaderField("x-amzn-ErrorType")), json,
           status >= 500, null);
     } catch (ConnectException | UnknownHostException | NoRouteToHostException e) {

@@ -221,6 +221,17 @@ class AwsJsonClientTest {
   }
 
   @Test
+  void aSuccessWhoseAnswerCannotBeReadMayHaveBeenAppliedAndIsNotTakenAsAnEmptyAnswer() throws Exception {
+    URI endpoint = serve(n -> new Answer(200, "{\"Attributes\":{\"state\":", Duration.ZERO));
+
+    AwsCallException failed = assertThrows(AwsCallException.class,
+        () -> client(endpoint).call("UpdateItem", getItem(), Duration.ofSeconds(2)));
+
+    assertTrue(failed.mayHaveBeenApplied(), "DynamoDB answered 200: the write was applied");
+    assertEquals(3, received.size(), "retried, as a lost answer is");
+  }
+
+  @Test
   void theEndpointIsTheServicesVariableThenTheGeneralOneThenTheRegionalOne() {
     AwsJsonClient.Service dynamo = AwsJsonClient.Service.DYNAMODB;
     assertEquals(URI.create("http://localhost:4566"), AwsJsonClient.endpoint(dynamo,
