@@ -2,7 +2,9 @@ package payscore.idempotency;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -37,6 +39,20 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
       + " OR (#state = :in_progress AND #hash = :hash AND #lease < :now_ms)"
       // DynamoDB deletes expired items only eventually; an expired record counts as gone.
       + " OR (#state = :sent AND #expires < :now_s)";
+  /**
+   * A claim ends the current resolution (an order claimed again after {@code NOT_SENT} is no longer
+   * settled), and leaves the history ({@code resolutions}) as it is.
+   */
+  private static final String CLAIM_ENDS_CURRENT_RESOLUTION =
+      " REMOVE #resolution, #resolution_reason, #resolved_at, #resolved_by, #replaced";
+  /**
+   * A resolution is appended to the history, oldest first: {@code :this_resolution} is a one-item list
+   * of {@code {resolution, reason, resolved_at, resolved_by}}, {@code :no_resolutions} the empty list.
+   */
+  private static final String RESOLVE_APPENDS_TO_HISTORY =
+      "#history = list_append(if_not_exists(#history, :no_resolutions), :this_resolution)";
+  /** A resolution keeps the state it replaced, for the audit line (operands read the item before the update). */
+  private static final String RESOLVE_KEEPS_REPLACED_STATE = "#replaced = #state";
   // Operands are read from the item as it was before the update: #prior keeps the state this claim
   // replaced, so a claim whose answer was lost can still tell what came before it.
   private static final String CLAIM_UPDATE = "SET #prior = if_not_exists(#state, :none),"
@@ -45,7 +61,8 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
       + " #prior_sending = if_not_exists(#sending, :true), #sending = if_not_exists(#sending, :false),"
       + " #state = :in_progress, #hash = :hash, #lease = :lease,"
       + " #token = :token, #review = :false, #attempts = if_not_exists(#attempts, :zero) + :one,"
-      + " #created = if_not_exists(#created, :now), #updated = :now, #expires = :expires";
+      + " #created = if_not_exists(#created, :now), #updated = :now, #expires = :expires"
+      + CLAIM_ENDS_CURRENT_RESOLUTION;
 
   private static final Map<String, String> NAMES = Map.ofEntries(
       Map.entry("#pk", "pk"),
@@ -67,12 +84,15 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
       Map.entry("#resolution", "resolution"),
       Map.entry("#resolution_reason", "resolution_reason"),
       Map.entry("#resolved_at", "resolved_at"),
-      Map.entry("#resolved_by", "resolved_by"));
+      Map.entry("#resolved_by", "resolved_by"),
+      Map.entry("#replaced", "resolution_replaced_state"),
+      Map.entry("#history", "resolutions"));
   private static final String RESOLVE_CONDITION = "attribute_exists(#pk) AND (#state = :unknown"
       + " OR (#state = :in_progress AND #lease < :now_ms))";
   private static final String RESOLVE_UPDATE = "SET #state = :state, #review = :false, #sending = :sent,"
       + " #resolution = :resolution,"
-      + " #resolution_reason = :reason, #resolved_at = :now, #resolved_by = :by, #updated = :now"
+      + " #resolution_reason = :reason, #resolved_at = :now, #resolved_by = :by, #updated = :now,"
+      + " " + RESOLVE_KEEPS_REPLACED_STATE + ", " + RESOLVE_APPENDS_TO_HISTORY
       // The token goes: no late write of the request that held the order can follow the operator's.
       + " REMOVE #lease, #token";
 
@@ -300,6 +320,8 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     values.put(":reason", s(resolution.reason()));
     values.put(":now", s(now.toString()));
     values.put(":by", s(resolution.resolvedBy()));
+    values.put(":no_resolutions", AttributeValue.fromL(List.of()));
+    values.put(":this_resolution", AttributeValue.fromL(List.of(resolutionItem(resolution))));
     try {
       UpdateItemResponse response = dynamo.updateItem(request -> request
           .overrideConfiguration(this::bounded)
@@ -316,8 +338,8 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
       Map<String, AttributeValue> item = e.item();
       if (item == null || !item.containsKey("state")) return new Settlement(false, null);
       IdempotencyRecord current = fromItem(item);
-      // This call's own write, applied by an attempt whose answer was lost.
-      return new Settlement(resolution.equals(current.resolution()), current);
+      // This call's own write, applied by an attempt whose answer was lost: it is in the history.
+      return new Settlement(current.resolutions().contains(resolution), current);
     }
   }
 
@@ -348,7 +370,30 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
         item.containsKey("resolution") ? new IdempotencyRecord.Resolution("SENT".equals(string(item, "resolution")),
             string(item, "resolution_reason"), instant(item, "resolved_at"), string(item, "resolved_by")) : null,
         // A record without the flag was written before it existed: its holder may have sent.
-        !item.containsKey("sending") || !Boolean.FALSE.equals(item.get("sending").bool()));
+        !item.containsKey("sending") || !Boolean.FALSE.equals(item.get("sending").bool()),
+        resolutions(item.get("resolutions")),
+        item.containsKey("resolution_replaced_state") ? State.valueOf(string(item, "resolution_replaced_state"))
+            : null);
+  }
+
+  /** One entry of the history {@code resolutions}: a map of the four resolution fields. */
+  private static AttributeValue resolutionItem(IdempotencyRecord.Resolution resolution) {
+    return AttributeValue.fromM(Map.of(
+        "resolution", s(resolution.name()),
+        "reason", s(resolution.reason()),
+        "resolved_at", s(resolution.resolvedAt().toString()),
+        "resolved_by", s(resolution.resolvedBy())));
+  }
+
+  private static List<IdempotencyRecord.Resolution> resolutions(AttributeValue value) {
+    if (value == null || !value.hasL()) return List.of();
+    List<IdempotencyRecord.Resolution> history = new ArrayList<>();
+    for (AttributeValue entry : value.l()) {
+      Map<String, AttributeValue> map = entry.m();
+      history.add(new IdempotencyRecord.Resolution("SENT".equals(string(map, "resolution")), string(map, "reason"),
+          instant(map, "resolved_at"), string(map, "resolved_by")));
+    }
+    return history;
   }
 
   private static AttributeValue lastError(LastError error) {
