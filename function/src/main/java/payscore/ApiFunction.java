@@ -14,7 +14,7 @@ import payscore.trigger.ApiGatewayHandler;
  */
 public final class ApiFunction implements RequestStreamHandler {
   private final LambdaEntry entry =
-      new LambdaEntry(PendingMessageFunction::api, (event, reason) -> ApiGatewayHandler.misconfigured(reason));
+      new LambdaEntry(PendingMessageFunction::api, ApiGatewayHandler::misconfigured);
 
   @Override
   public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {

@@ -39,6 +39,20 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
       + " OR (#state = :in_progress AND #hash = :hash AND #lease < :now_ms)"
       // DynamoDB deletes expired items only eventually; an expired record counts as gone.
       + " OR (#state = :sent AND #expires < :now_s)";
+  /**
+   * A claim ends the current resolution (an order claimed again after {@code NOT_SENT} is no longer
+   * settled), and leaves the history ({@code resolutions}) as it is.
+   */
+  private static final String CLAIM_ENDS_CURRENT_RESOLUTION =
+      " REMOVE #resolution, #resolution_reason, #resolved_at, #resolved_by, #replaced";
+  /**
+   * A resolution is appended to the history, oldest first: {@code :this_resolution} is a one-item list
+   * of {@code {resolution, reason, resolved_at, resolved_by}}, {@code :no_resolutions} the empty list.
+   */
+  private static final String RESOLVE_APPENDS_TO_HISTORY =
+      "#history = list_append(if_not_exists(#history, :no_resolutions), :this_resolution)";
+  /** A resolution keeps the state it replaced, for the audit line (operands read the item before the update). */
+  private static final String RESOLVE_KEEPS_REPLACED_STATE = "#replaced = #state";
   // Operands are read from the item as it was before the update: #prior and #prior_sending keep
   // what this claim replaced, so a claim whose answer was lost can still tell what came before it.
   // The claim is the sending mark: everything the request needs is ready before it is written, so
@@ -47,7 +61,8 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
       + " #prior_sending = if_not_exists(#sending, :true), #sending = :true,"
       + " #state = :in_progress, #hash = :hash, #lease = :lease,"
       + " #token = :token, #review = :false, #attempts = if_not_exists(#attempts, :zero) + :one,"
-      + " #created = if_not_exists(#created, :now), #updated = :now, #expires = :expires";
+      + " #created = if_not_exists(#created, :now), #updated = :now, #expires = :expires"
+      + CLAIM_ENDS_CURRENT_RESOLUTION;
   /** Our claim, over nothing that may have reached WeChat: deleting it forgets nothing. */
   private static final String ABANDONABLE = HELD + " AND (#prior = :none OR #prior_sending = :false)";
 
@@ -71,12 +86,15 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
       Map.entry("#resolution", "resolution"),
       Map.entry("#resolution_reason", "resolution_reason"),
       Map.entry("#resolved_at", "resolved_at"),
-      Map.entry("#resolved_by", "resolved_by"));
+      Map.entry("#resolved_by", "resolved_by"),
+      Map.entry("#replaced", "resolution_replaced_state"),
+      Map.entry("#history", "resolutions"));
   private static final String RESOLVE_CONDITION = "attribute_exists(#pk) AND (#state = :unknown"
       + " OR (#state = :in_progress AND #lease < :now_ms))";
   private static final String RESOLVE_UPDATE = "SET #state = :state, #review = :false, #sending = :sent,"
       + " #resolution = :resolution,"
-      + " #resolution_reason = :reason, #resolved_at = :now, #resolved_by = :by, #updated = :now"
+      + " #resolution_reason = :reason, #resolved_at = :now, #resolved_by = :by, #updated = :now,"
+      + " " + RESOLVE_KEEPS_REPLACED_STATE + ", " + RESOLVE_APPENDS_TO_HISTORY
       // The token goes: no late write of the request that held the order can follow the operator's.
       + " REMOVE #lease, #token";
 
@@ -274,6 +292,10 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
     values.set(":reason", s(resolution.reason()));
     values.set(":now", s(now.toString()));
     values.set(":by", s(resolution.resolvedBy()));
+    values.set(":no_resolutions", list());
+    ObjectNode thisResolution = list();
+    ((com.fasterxml.jackson.databind.node.ArrayNode) thisResolution.get("L")).add(resolutionItem(resolution));
+    values.set(":this_resolution", thisResolution);
     ObjectNode request = update(key, RESOLVE_CONDITION, RESOLVE_UPDATE, values);
     request.put("ReturnValues", "ALL_NEW");
     request.put("ReturnValuesOnConditionCheckFailure", "ALL_OLD");
@@ -283,8 +305,8 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
       JsonNode item = refusedItem(e, "write the resolution");
       if (item == null || !item.has("state")) return new Settlement(false, null);
       IdempotencyRecord current = fromItem(item);
-      // This call's own write, applied by an attempt whose answer was lost.
-      return new Settlement(resolution.equals(current.resolution()), current);
+      // This call's own write, applied by an attempt whose answer was lost: it is in the history.
+      return new Settlement(current.resolutions().contains(resolution), current);
     }
   }
 
@@ -348,7 +370,38 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
         item.has("resolution") ? new IdempotencyRecord.Resolution("SENT".equals(string(item, "resolution")),
             string(item, "resolution_reason"), instant(item, "resolved_at"), string(item, "resolved_by")) : null,
         // A record without the flag was written before it existed: its holder may have sent.
-        !item.has("sending") || bool(item.get("sending"), true));
+        !item.has("sending") || bool(item.get("sending"), true),
+        resolutions(item.get("resolutions")),
+        item.has("resolution_replaced_state") ? State.valueOf(string(item, "resolution_replaced_state")) : null);
+  }
+
+  /** One entry of the history {@code resolutions}: a map of the four resolution fields. */
+  private static ObjectNode resolutionItem(IdempotencyRecord.Resolution resolution) {
+    ObjectNode map = JsonTrees.object();
+    map.set("resolution", s(resolution.name()));
+    map.set("reason", s(resolution.reason()));
+    map.set("resolved_at", s(resolution.resolvedAt().toString()));
+    map.set("resolved_by", s(resolution.resolvedBy()));
+    ObjectNode value = JsonTrees.object();
+    value.set("M", map);
+    return value;
+  }
+
+  private static java.util.List<IdempotencyRecord.Resolution> resolutions(JsonNode value) {
+    if (value == null || !value.has("L")) return java.util.List.of();
+    java.util.List<IdempotencyRecord.Resolution> history = new java.util.ArrayList<>();
+    for (JsonNode entry : value.get("L")) {
+      JsonNode map = entry.path("M");
+      history.add(new IdempotencyRecord.Resolution("SENT".equals(string(map, "resolution")), string(map, "reason"),
+          instant(map, "resolved_at"), string(map, "resolved_by")));
+    }
+    return history;
+  }
+
+  private static ObjectNode list() {
+    ObjectNode node = JsonTrees.object();
+    node.putArray("L");
+    return node;
   }
 
   private static ObjectNode lastError(LastError error) {

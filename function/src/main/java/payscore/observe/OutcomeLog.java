@@ -106,6 +106,43 @@ public final class OutcomeLog {
     return new String[] {line, metric};
   }
 
+  /**
+   * An operator's settlement of an order, as the audit trail keeps it (the contract's "Audit", v3).
+   *
+   * @param subMchid the sub-merchant in partner mode; null in direct mode
+   * @param resolution {@code SENT} or {@code NOT_SENT}
+   * @param state the order's state as written ({@code SENT} or {@code REJECTED})
+   * @param replacedState the state the resolution replaced ({@code UNKNOWN}, or {@code IN_PROGRESS}
+   *     past its lease)
+   * @param payloadHash the hash of the body the order was (or may have been) sent with
+   * @param caller the operator's IAM identity, from the API Gateway request context
+   */
+  public record Resolution(String outOrderNo, String subMchid, String resolution, String state, String replacedState,
+      String payloadHash, String caller, String resolvedAt) {}
+
+  /**
+   * One line per resolution, beside its outcome line: who settled which order, from what, to what.
+   * The operator's free-text reason stays in the record, not in the log.
+   */
+  public void resolution(Resolution entry) {
+    String line = write(json -> {
+      json.writeStringField("level", "INFO");
+      json.writeStringField("event", "resolution");
+      json.writeStringField("mode", entry.subMchid == null ? "direct" : "partner");
+      field(json, "out_order_no", entry.outOrderNo);
+      field(json, "sub_mchid", entry.subMchid);
+      field(json, "resolution", entry.resolution);
+      field(json, "state", entry.state);
+      field(json, "replaced_state", entry.replacedState);
+      field(json, "payload_hash", entry.payloadHash);
+      field(json, "caller", entry.caller);
+      field(json, "resolved_at", entry.resolvedAt);
+    });
+    synchronized (out) {
+      out.println(line);
+    }
+  }
+
   /** A problem outside any one order (configuration, a failed DLQ write); names causes only. */
   public void problem(String event, String message) {
     String line = write(json -> {

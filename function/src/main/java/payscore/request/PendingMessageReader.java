@@ -42,13 +42,23 @@ public final class PendingMessageReader {
 
   /** An HTTP request: the order number is the path parameter; the body may repeat it, identically. */
   public PendingMessage readHttp(String pathOrderNo, byte[] body) throws InvalidRequestException {
+    return readHttp(pathOrderNo, null, body);
+  }
+
+  /**
+   * An HTTP request whose query may name the sub-merchant ({@code querySubMchid}, null when absent):
+   * the body decides the mode, and a query that names another sub-merchant than the body, or one
+   * when the body names none, is refused, naming both, rather than sending a mode nobody meant.
+   */
+  public PendingMessage readHttp(String pathOrderNo, String querySubMchid, byte[] body)
+      throws InvalidRequestException {
     if (pathOrderNo == null) throw new InvalidRequestException(List.of(new FieldError("out_order_no", "is required")));
-    return read(body, pathOrderNo);
+    return read(body, pathOrderNo, querySubMchid);
   }
 
   /** An SQS message: the order number is the body's {@code out_order_no} field. */
   public PendingMessage readQueued(byte[] body) throws InvalidRequestException {
-    return read(body, null);
+    return read(body, null, null);
   }
 
   /**
@@ -102,11 +112,17 @@ public final class PendingMessageReader {
     return errors.list;
   }
 
-  private PendingMessage read(byte[] body, String pathOrderNo) throws InvalidRequestException {
+  /** Whether {@code subMchid} has the shape of a sub-merchant id (1 to 32 digits). */
+  public static boolean wellFormedSubMchid(String subMchid) {
+    return subMchid != null && SUB_MCHID.matcher(subMchid).matches();
+  }
+
+  private PendingMessage read(byte[] body, String pathOrderNo, String querySubMchid) throws InvalidRequestException {
     Errors errors = new Errors();
     if (pathOrderNo != null) errors.orderNo(pathOrderNo);
+    if (querySubMchid != null) errors.subMchid(querySubMchid);
     JsonNode root = parse(body, errors);
-    if (root == null) throw new InvalidRequestException(errors.list);
+    if (root == null) throw new InvalidRequestException(errors.list, null, false);
 
     for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
       String name = names.next();
@@ -125,7 +141,17 @@ public final class PendingMessageReader {
       }
     }
 
-    String subMchid = subMchid(root.get("sub_mchid"), errors);
+    JsonNode bodySubMchid = root.get("sub_mchid");
+    String subMchid = subMchid(bodySubMchid, errors);
+    if (wellFormedSubMchid(querySubMchid)) {
+      if (bodySubMchid == null) {
+        errors.add("sub_mchid", "is " + querySubMchid + " in the query and absent from the body: put it in the body"
+            + " for a partner order, or leave the query out for a direct one");
+      } else if (subMchid != null && !subMchid.equals(querySubMchid)) {
+        errors.add("sub_mchid", "is " + subMchid + " in the body and " + querySubMchid + " in the query: they must"
+            + " name the same sub-merchant");
+      }
+    }
     String serviceId = errors.text(root.get("service_id"), "service_id", 1, 32, true);
     List<PostPayment> payments = payments(root.get("post_payments"), errors);
     List<PostDiscount> discounts = discounts(root.get("post_discounts"), errors);
@@ -135,7 +161,9 @@ public final class PendingMessageReader {
     if (totalAmount != null && payments != null && discounts != null) {
       checkTotal(totalAmount, payments, discounts, errors);
     }
-    if (!errors.list.isEmpty()) throw new InvalidRequestException(errors.list);
+    if (!errors.list.isEmpty()) {
+      throw new InvalidRequestException(errors.list, subMchid, bodySubMchid != null && !bodySubMchid.isNull());
+    }
     return new PendingMessage(orderNo, subMchid, serviceId, payments, discounts, totalAmount, prepaidTime);
   }
 
@@ -317,9 +345,15 @@ public final class PendingMessageReader {
       }
       String text = node.textValue();
       for (int i = 0; i < text.length(); i++) {
+        char c = text.charAt(i);
         // WeChat rejects 4-byte UTF-8 characters, which are exactly the ones Java stores as surrogates.
-        if (Character.isSurrogate(text.charAt(i))) {
+        if (Character.isSurrogate(c)) {
           add(path, "must not contain 4-byte UTF-8 characters such as emoji");
+          return null;
+        }
+        if (ConsumerText.forbidden(c)) {
+          add(path, "must not contain control or invisible formatting characters ("
+              + ConsumerText.name(c) + " at character " + (i + 1) + ")");
           return null;
         }
       }

@@ -37,7 +37,7 @@ public record Outcome(
   public enum Kind {
     SENT, SENT_UNRECORDED, REPLAYED, INVALID_REQUEST, IN_PROGRESS, PAYLOAD_MISMATCH, OUTCOME_UNKNOWN,
     WECHATPAY_REJECTED, UPSTREAM_ERROR, UPSTREAM_TIMEOUT, DEPENDENCY_UNAVAILABLE, INTERNAL_ERROR, RESOLVED,
-    NOT_FOUND, NOT_RESOLVABLE
+    NOT_FOUND, NOT_RESOLVABLE, FORBIDDEN
   }
 
   /** What the queue function does with an SQS message that ended so. */
@@ -116,6 +116,16 @@ public record Outcome(
       case ResolveResult.Unavailable unavailable -> dependencyUnavailable(unavailable.message());
       case ResolveResult.InternalError internal -> internalError(internal.message());
     };
+  }
+
+  /**
+   * The row for a resolution without an IAM caller identity: refused before anything is read or
+   * changed. It counts as {@code Invalid} and warns: with the template's IAM authorizer on every
+   * route it cannot happen, so one that does means the route's authorization was changed.
+   */
+  public static Outcome forbidden(String message) {
+    return new Outcome(Kind.FORBIDDEN, 403, "FORBIDDEN", message, null, Disposition.PARK, Metric.Invalid, true,
+        Detail.NONE, null, null, List.of());
   }
 
   /** The row for a request that breaks the rules: nothing was claimed or sent. */

@@ -142,9 +142,11 @@ public final class PendingMessageService {
   /**
    * Settles an order whose outcome is unknown, as an operator decided after checking with WeChat.
    *
-   * @param resolvedBy the caller's IAM identity, {@code "unknown"} where there is none
+   * @param resolvedBy the caller's IAM identity from the request context; a request without one is
+   *     refused before it gets here
    */
   public ResolveResult resolve(String subMchid, ResolutionRequest request, String resolvedBy, Instant invocationEnd) {
+    Objects.requireNonNull(resolvedBy, "resolvedBy");
     Merchant merchant;
     try {
       merchant = merchants.current();

@@ -1,5 +1,6 @@
 package payscore.trigger;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import payscore.idempotency.IdempotencyRecord;
@@ -14,13 +15,13 @@ final class HttpAnswers {
 
   private HttpAnswers() {}
 
-  static ObjectNode of(String outOrderNo, Outcome outcome) {
+  static ObjectNode of(OrderName order, Outcome outcome) {
     ObjectNode body = JSON.objectNode();
     if (!outcome.success()) body.put("code", outcome.code()).put("message", outcome.message());
+    name(body, order);
     switch (outcome.detail()) {
       case SENT_BODY -> {
         IdempotencyRecord record = outcome.record();
-        body.put("out_order_no", outOrderNo);
         body.put("state", record.state().name());
         body.put("sent_at", text(record.sentAt()));
         body.put("wechatpay_request_id", record.wechatpayRequestId());
@@ -28,7 +29,6 @@ final class HttpAnswers {
       }
       case SENT_UNRECORDED -> {
         // WeChat has the message; its record could not be written (an operator is alerted).
-        body.put("out_order_no", outOrderNo);
         body.put("state", "SENT");
         body.putNull("sent_at");
         body.put("wechatpay_request_id", outcome.wechatpay().requestId());
@@ -36,8 +36,8 @@ final class HttpAnswers {
         body.put("recorded", false);
       }
       case STATE -> body.put("state", outcome.record().state().name());
-      case RECORD -> body.set("record", record(outOrderNo, outcome.record()));
-      case RECORD_ONLY -> body.setAll(record(outOrderNo, outcome.record()));
+      case RECORD -> body.set("record", record(order, outcome.record()));
+      case RECORD_ONLY -> body.setAll(record(order, outcome.record()));
       case WECHATPAY -> body.set("wechatpay", wechatpay(outcome.wechatpay()));
       case ERRORS -> {
         var list = body.putArray("errors");
@@ -51,17 +51,32 @@ final class HttpAnswers {
   }
 
   /** The record of an order, for {@code GET}. */
-  static ObjectNode status(String outOrderNo, IdempotencyRecord record) {
-    return answer(200, record(outOrderNo, record), null);
+  static ObjectNode status(OrderName order, IdempotencyRecord record) {
+    return answer(200, record(order, record), null);
   }
 
-  static ObjectNode notFound(String message) {
-    return answer(404, JSON.objectNode().put("code", "NOT_FOUND").put("message", message), null);
+  static ObjectNode notFound(OrderName order, String message) {
+    return answer(404, name(JSON.objectNode().put("code", "NOT_FOUND").put("message", message), order), null);
   }
 
-  static ObjectNode methodNotAllowed() {
-    return answer(405, JSON.objectNode().put("code", "METHOD_NOT_ALLOWED")
-        .put("message", "use POST to send or settle, GET to read the record"), null);
+  static ObjectNode methodNotAllowed(OrderName order) {
+    return answer(405, name(JSON.objectNode().put("code", "METHOD_NOT_ALLOWED")
+        .put("message", "use POST to send or settle, GET to read the record"), order), null);
+  }
+
+  /** An event of a route this function does not serve: API Gateway should never have sent it here. */
+  static ObjectNode routeNotFound(OrderName order) {
+    return answer(404, name(JSON.objectNode().put("code", "ROUTE_NOT_FOUND").put("message",
+        "this function serves POST and GET " + ApiRequest.PENDING_MESSAGE + " and POST " + ApiRequest.RESOLUTION
+            + " only"), order), null);
+  }
+
+  /** Every answer names the order: its number, its mode and, in partner mode, the sub-merchant. */
+  private static ObjectNode name(ObjectNode body, OrderName order) {
+    body.put("out_order_no", order.outOrderNo());
+    body.put("mode", order.mode());
+    if (order.partner()) body.put("sub_mchid", order.subMchid());
+    return body;
   }
 
   private static ObjectNode answer(int status, ObjectNode body, Long retryAfterSeconds) {
@@ -75,9 +90,8 @@ final class HttpAnswers {
     return event;
   }
 
-  private static ObjectNode record(String outOrderNo, IdempotencyRecord record) {
-    ObjectNode body = JSON.objectNode();
-    body.put("out_order_no", outOrderNo);
+  private static ObjectNode record(OrderName order, IdempotencyRecord record) {
+    ObjectNode body = name(JSON.objectNode(), order);
     body.put("state", record.state().name());
     body.put("needs_review", record.needsReview());
     body.put("attempts", record.attempts());
@@ -94,11 +108,20 @@ final class HttpAnswers {
     body.put("created_at", text(record.createdAt()));
     body.put("updated_at", text(record.updatedAt()));
     body.put("sent_at", text(record.sentAt()));
+    // The current resolution, until the order is claimed again; every one, oldest first, always.
     if (record.resolution() != null) {
       body.put("resolution", record.resolution().name());
       body.put("resolution_reason", record.resolution().reason());
       body.put("resolved_at", text(record.resolution().resolvedAt()));
       body.put("resolved_by", record.resolution().resolvedBy());
+    }
+    ArrayNode history = body.putArray("resolutions");
+    for (IdempotencyRecord.Resolution resolution : record.resolutions()) {
+      history.addObject()
+          .put("resolution", resolution.name())
+          .put("reason", resolution.reason())
+          .put("resolved_at", text(resolution.resolvedAt()))
+          .put("resolved_by", resolution.resolvedBy());
     }
     return body;
   }

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.security.GeneralSecurityException;
@@ -27,7 +28,8 @@ import payscore.json.JsonTrees;
  * Platform-certificate mode: the certificates from {@code GET /v3/certificates}, decrypted with
  * the APIv3 key (AEAD_AES_256_GCM), cached, refreshed after {@code refreshInterval}, and looked up
  * by serial. They are loaded before a message is claimed and sent ({@link #load}), never while an
- * answer is being verified.
+ * answer is being verified. A certificate is held only under its own serial: an entry whose
+ * {@code serial_no} label names another is left out, and the rest of the list still serves.
  */
 public final class PlatformCertificates implements VerificationKeys {
   static final String PATH = "/v3/certificates";
@@ -154,7 +156,10 @@ public final class PlatformCertificates implements VerificationKeys {
         String pem = decrypt(encrypted.path("associated_data").asText(""), encrypted.path("nonce").asText(),
             encrypted.path("ciphertext").asText());
         X509Certificate certificate = Pem.certificate("platform certificate", pem);
-        certificates.put(item.path("serial_no").asText(), certificate);
+        String label = item.path("serial_no").asText();
+        // The label is outside the encrypted certificate: one that names another serial than the
+        // certificate's own is not trusted, so no certificate is ever used under a serial not its own.
+        if (labels(label, certificate)) certificates.putIfAbsent(label, certificate);
       }
     } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
       return null;
@@ -166,6 +171,16 @@ public final class PlatformCertificates implements VerificationKeys {
       return certificate == null ? null : certificate.getPublicKey();
     }, clock);
     return verifier.verify(response.headers(), response.body()).verified() ? candidate : null;
+  }
+
+  /**
+   * Whether {@code label} (the list's {@code serial_no}, hex) is the certificate's own serial number:
+   * compared as numbers, so case and leading zeros do not matter.
+   */
+  static boolean labels(String label, X509Certificate certificate) {
+    boolean hex = label.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f'));
+    if (label.isEmpty() || label.length() > 64 || !hex) return false;
+    return new BigInteger(label, 16).equals(certificate.getSerialNumber());
   }
 
   /** AEAD_AES_256_GCM: key = APIv3 key, IV = nonce, AAD = associated_data, 128-bit tag at the end. */

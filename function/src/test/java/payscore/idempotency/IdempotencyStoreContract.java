@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
@@ -500,6 +501,87 @@ public abstract class IdempotencyStoreContract {
     assertTrue(abandoned.applied(), "a dead holder's claim past its lease");
     assertFalse(store.resolve(key, new IdempotencyRecord.Resolution(false, "x", T0.plusSeconds(99), "arn:b"),
         T0.plus(LEASE).plusSeconds(2)).applied(), "a SENT order is settled already");
+  }
+
+  // ------------------------------------------------------------ the history of resolutions (v3 audit)
+
+  @Test
+  void aResolutionIsAppendedToTheHistoryAndKeepsTheStateItReplaced() {
+    claim(BODY_A, "holder", T0);
+    finish(BODY_A, "holder", Finish.outcomeUnknown("req-1", TIMEOUT), T0.plusSeconds(1));
+    IdempotencyRecord.Resolution sent =
+        new IdempotencyRecord.Resolution(true, "seen on the platform", T0.plusSeconds(60), "arn:operator");
+
+    IdempotencyRecord written = store.resolve(key, sent, T0.plusSeconds(60)).record();
+
+    assertEquals(sent, written.resolution());
+    assertEquals(List.of(sent), written.resolutions());
+    assertEquals(State.UNKNOWN, written.resolutionReplaced());
+    assertEquals(written, record(), "as stored");
+  }
+
+  @Test
+  void anAbandonedClaimSettledByAnOperatorReplacedInProgress() {
+    claim(BODY_A, "died", T0);
+
+    IdempotencyRecord written = store.resolve(key,
+        new IdempotencyRecord.Resolution(false, "not there", T0.plus(LEASE).plusSeconds(1), "arn:operator"),
+        T0.plus(LEASE).plusSeconds(1)).record();
+
+    assertEquals(State.IN_PROGRESS, written.resolutionReplaced());
+  }
+
+  @Test
+  void aClaimAfterNotSentEndsTheCurrentResolutionAndKeepsTheHistory() {
+    claim(BODY_A, "holder", T0);
+    finish(BODY_A, "holder", Finish.unknown(null, TIMEOUT), T0.plusSeconds(1));
+    IdempotencyRecord.Resolution notSent =
+        new IdempotencyRecord.Resolution(false, "not there", T0.plusSeconds(60), "arn:operator");
+    store.resolve(key, notSent, T0.plusSeconds(60));
+
+    granted(claim(BODY_B, "next", T0.plusSeconds(61)));
+    IdempotencyRecord claimed = record();
+    IdempotencyRecord sent = finish(BODY_B, "next", Finish.sent("req-2"), T0.plusSeconds(62)).orElseThrow();
+
+    for (IdempotencyRecord record : List.of(claimed, sent)) {
+      assertNull(record.resolution(), "no longer current: " + record);
+      assertNull(record.resolutionReplaced(), record.toString());
+      assertEquals(List.of(notSent), record.resolutions(), "the history stays: " + record);
+    }
+  }
+
+  @Test
+  void laterResolutionsFollowTheEarlierOnesOldestFirst() {
+    claim(BODY_A, "first", T0);
+    finish(BODY_A, "first", Finish.unknown(null, TIMEOUT), T0.plusSeconds(1));
+    IdempotencyRecord.Resolution notSent =
+        new IdempotencyRecord.Resolution(false, "not there", T0.plusSeconds(60), "arn:a");
+    store.resolve(key, notSent, T0.plusSeconds(60));
+    claim(BODY_B, "second", T0.plusSeconds(61));
+    finish(BODY_B, "second", Finish.outcomeUnknown("req-2", SYSTEM_ERROR), T0.plusSeconds(62));
+    IdempotencyRecord.Resolution sent =
+        new IdempotencyRecord.Resolution(true, "there after all", T0.plusSeconds(120), "arn:b");
+
+    IdempotencyRecord written = store.resolve(key, sent, T0.plusSeconds(120)).record();
+
+    assertEquals(List.of(notSent, sent), written.resolutions());
+    assertEquals(sent, written.resolution());
+  }
+
+  @Test
+  void aResolutionMetAgainByItsOwnRetryAfterANewClaimIsStillItsOwn() {
+    claim(BODY_A, "holder", T0);
+    finish(BODY_A, "holder", Finish.unknown(null, TIMEOUT), T0.plusSeconds(1));
+    IdempotencyRecord.Resolution notSent =
+        new IdempotencyRecord.Resolution(false, "not there", T0.plusSeconds(60), "arn:operator");
+    store.resolve(key, notSent, T0.plusSeconds(60));
+    claim(BODY_B, "next", T0.plusSeconds(61));
+
+    IdempotencyStore.Settlement retried = store.resolve(key, notSent, T0.plusSeconds(61));
+
+    assertTrue(retried.applied(), "the history holds it, though it is no longer current");
+    assertEquals(State.IN_PROGRESS, retried.record().state(), "and nothing was written again");
+    assertEquals(1, record().resolutions().size());
   }
 
   // ------------------------------------------------------------ the claim as the sending mark

@@ -1,7 +1,9 @@
 package payscore.idempotency;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import payscore.idempotency.IdempotencyRecord.State;
@@ -43,8 +45,10 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         now,
         old == null ? null : old.sentAt(),
         expiresAt,
-        old == null ? null : old.resolution(),
-        true)); // the claim is the sending mark
+        null, // a new claim ends the current resolution ...
+        true, // the claim is the sending mark
+        old == null ? List.of() : old.resolutions(), // ... and keeps the history
+        null));
     return new Claim.Granted(token, old == null ? 1 : old.attempts() + 1, old);
   }
 
@@ -87,7 +91,9 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
         sent ? now : old.sentAt(),
         old.expiresAt(),
         old.resolution(),
-        finish.state() != State.REJECTED && old.sending()); // refused for good: nothing was taken
+        finish.state() != State.REJECTED && old.sending(), // refused for good: nothing was taken
+        old.resolutions(),
+        old.resolutionReplaced());
     records.put(key, written);
     return Optional.of(written);
   }
@@ -117,10 +123,13 @@ public final class InMemoryIdempotencyStore implements IdempotencyStore {
     if (old == null) return new Settlement(false, null);
     boolean resolvable = old.state() == State.UNKNOWN
         || (old.state() == State.IN_PROGRESS && old.leaseUntil().toEpochMilli() < now.toEpochMilli());
-    if (!resolvable) return new Settlement(resolution.equals(old.resolution()), old);
+    // This call's own resolution, applied by an attempt whose answer was lost, is in the history.
+    if (!resolvable) return new Settlement(old.resolutions().contains(resolution), old);
+    List<IdempotencyRecord.Resolution> history = new ArrayList<>(old.resolutions());
+    history.add(resolution);
     IdempotencyRecord written = new IdempotencyRecord(key, resolution.sent() ? State.SENT : State.REJECTED,
         old.payloadHash(), null, null, false, old.attempts(), old.wechatpayRequestId(), old.lastError(),
-        old.createdAt(), now, old.sentAt(), old.expiresAt(), resolution, resolution.sent());
+        old.createdAt(), now, old.sentAt(), old.expiresAt(), resolution, resolution.sent(), history, old.state());
     records.put(key, written);
     return new Settlement(true, written);
   }

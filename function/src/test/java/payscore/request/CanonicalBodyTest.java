@@ -169,8 +169,8 @@ class CanonicalBodyTest {
 
   @Test
   void specialCharactersAreEscapedAndReadBack() throws Exception {
-    // given a description with a quote, a backslash, a slash, a tab and a newline
-    String description = "a\"b\\c/d\te\nf";
+    // given a description with a quote, a backslash, a slash, a no-break and an ideographic space
+    String description = "a\"b\\c/d\u00a0e\u3000f";
     Body body = Body.example().set("post_payments[0].description", description);
 
     // when it is read and its canonical body is read again

@@ -172,8 +172,8 @@ class PendingMessageReaderTest {
     // when it is read
     List<FieldError> errors = queuedErrors(body);
 
-    // then out_order_no is reported with the allowed alphabet
-    assertOnlyError(errors, "out_order_no", "A-Z a-z 0-9 _ - | *");
+    // then out_order_no is reported, with the allowed alphabet or, for a control character, the character rule
+    assertOnlyError(errors, "out_order_no", "A-Z a-z 0-9 _ - | *", "control or invisible formatting characters");
   }
 
   @Test
@@ -430,6 +430,48 @@ class PendingMessageReaderTest {
     List<FieldError> errors = PendingMessageReader.checkSubMchid(subMchid);
 
     // then sub_mchid alone is reported
+    assertOnlyError(errors, "sub_mchid", "1 to 32 digits");
+  }
+
+  @Test
+  void aQuerySubMchidThatTheBodyRepeatsIsAPartnerRequest() throws Exception {
+    // given ?sub_mchid= and the same sub_mchid in the body
+    // when read
+    PendingMessage message = reader.readHttp(ORDER_NO, SUB_MCHID, Body.partner().bytes());
+
+    // then it is that sub-merchant's order
+    assertEquals(SUB_MCHID, message.subMchid());
+  }
+
+  @Test
+  void aQuerySubMchidWithoutOneInTheBodyIsRefusedNamingBoth() {
+    // given ?sub_mchid= and a direct body (which would otherwise be sent as a direct order)
+    InvalidRequestException e = assertThrows(InvalidRequestException.class,
+        () -> reader.readHttp(ORDER_NO, SUB_MCHID, Body.example().bytes()));
+
+    // then sub_mchid is reported, naming the query's value and the body's absence; the body is direct
+    assertOnlyError(e.errors(), "sub_mchid", "in the query and absent from the body");
+    assertTrue(e.errors().get(0).message().contains(SUB_MCHID));
+    assertFalse(e.partner());
+  }
+
+  @Test
+  void aQuerySubMchidOtherThanTheBodysIsRefusedNamingBoth() {
+    // given ?sub_mchid=1900000110 and sub_mchid 1900000109 in the body
+    InvalidRequestException e = assertThrows(InvalidRequestException.class,
+        () -> reader.readHttp(ORDER_NO, "1900000110", Body.partner().bytes()));
+
+    // then sub_mchid is reported with both values; the exception names the body's sub-merchant
+    assertOnlyError(e.errors(), "sub_mchid", "in the body and 1900000110 in the query");
+    assertTrue(e.errors().get(0).message().contains(SUB_MCHID));
+    assertTrue(e.partner());
+    assertEquals(SUB_MCHID, e.subMchid());
+  }
+
+  @Test
+  void aMalformedQuerySubMchidIsReportedAsSuch() {
+    List<FieldError> errors = errorsOf(() -> reader.readHttp(ORDER_NO, "abc", Body.partner().bytes()));
+
     assertOnlyError(errors, "sub_mchid", "1 to 32 digits");
   }
 

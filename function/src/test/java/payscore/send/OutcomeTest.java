@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -63,5 +64,16 @@ class OutcomeTest {
     assertEquals(retryAfter, row.retryAfterSeconds());
     assertEquals(Outcome.Disposition.RETRY, row.disposition());
     assertEquals(Metric.Failed, row.metric());
+  }
+
+  @Test
+  void aResolutionWithoutAnIamIdentityIs403CountedInvalidAndWarns() {
+    Outcome row = Outcome.forbidden("settling an order needs the caller's IAM identity");
+
+    assertEquals(403, row.httpStatus());
+    assertEquals("FORBIDDEN", row.code());
+    assertEquals(Metric.Invalid, row.metric());
+    assertTrue(row.warn(), "with IAM auth on every route it cannot happen: a warning when it does");
+    assertEquals("FORBIDDEN", row.logResult());
   }
 }

@@ -78,7 +78,8 @@ final class CaseGenerator {
         new Weighted("mutate/array-bounds", 8), new Weighted("mutate/bad-date", 25),
         new Weighted("mutate/dup-discount-name", 20), new Weighted("mutate/total-off-by-one", 20),
         new Weighted("mutate/four-byte", 25), new Weighted("mutate/four-byte-escaped", 10),
-        new Weighted("mutate/lone-surrogate", 8), new Weighted("mutate/unknown-field", 20),
+        new Weighted("mutate/lone-surrogate", 8), new Weighted("mutate/control-char", 20),
+        new Weighted("mutate/unknown-field", 20),
         new Weighted("mutate/nested-unknown-field", 20), new Weighted("mutate/renamed-key", 10),
         new Weighted("mutate/dup-key", 20), new Weighted("mutate/huge-number", 15), new Weighted("mutate/float", 15),
         new Weighted("mutate/deep-nesting", 10), new Weighted("mutate/trailing-garbage", 15),
@@ -572,6 +573,18 @@ final class CaseGenerator {
         expect = Expect.invalid(f.path);
         note = f.path + " with U+" + Integer.toHexString(emoji.codePointAt(0)).toUpperCase(Locale.ROOT);
       }
+      case "mutate/control-char" -> {
+        Field f = pickField(m, x -> x.type == 'S' && x.present);
+        String current = FuzzText.get(m.node(r, false), f.path).textValue();
+        String character = pick(FuzzText.FORBIDDEN);
+        int at = current.isEmpty() ? 0 : r.nextInt(current.length() + 1);
+        String value = current.substring(0, at) + character + current.substring(Math.min(current.length(), at + 1));
+        tree = m.node(r, r.nextBoolean());
+        FuzzText.set(tree, f.path, TextNode.valueOf(value));
+        if (r.nextBoolean()) text = FuzzText.escaped(tree);
+        expect = Expect.invalid(f.path);
+        note = f.path + " with U+" + String.format("%04X", (int) character.charAt(0));
+      }
       case "mutate/lone-surrogate" -> {
         Field f = pickField(m, x -> x.type == 'S' && x.present);
         String current = FuzzText.get(m.node(r, false), f.path).textValue();
@@ -1019,12 +1032,18 @@ final class CaseGenerator {
           }
           case 2 -> {
             params.putNull("out_order_no");
-            note = "out_order_no null: taken from the path";
+            expect = Expect.invalid("out_order_no");
+            model = null;
+            order = null;
+            note = "out_order_no null: never taken from the raw path";
           }
           case 3 -> {
             if (r.nextBoolean()) event.remove("pathParameters"); else event.set("pathParameters", r.nextBoolean()
                 ? NODES.objectNode() : NullNode.getInstance());
-            note = "pathParameters " + event.get("pathParameters") + ": taken from the path";
+            expect = Expect.invalid("out_order_no");
+            model = null;
+            order = null;
+            note = "pathParameters " + event.get("pathParameters") + ": never taken from the raw path";
           }
           case 4 -> {
             long number = 100_000_000_000L + (r.nextLong() & 0xFFFFFFFFFL);
@@ -1113,17 +1132,22 @@ final class CaseGenerator {
         }
         if (segment != null) event.put(v1 ? "path" : "rawPath", prefix + segment + suffix);
         if (r.nextBoolean()) event.remove("pathParameters"); else event.set("pathParameters", NullNode.getInstance());
+        // The route and its parameters are API Gateway's; whatever the raw path holds, it is never read.
+        expect = Expect.invalid("out_order_no");
+        model = null;
+        order = null;
       }
       case "event/raw-path-loose" -> {
-        // Not the route, yet matched by ApiRequest's unanchored pattern when there are no path
-        // parameters (only possible behind a catch-all route, which template.yaml does not have).
+        // Not the route, and without path parameters: the raw path is never read for the order.
         String path = pick("/service-orders/%s/pending-messages", "/service-orders/%s/pending-message/extra",
             "/service-orders/%s/pending-message.json", "/admin/service-orders/%s/pending-message",
             "/service-orders/%s/pending-message/../../other", "/x/service-orders/%s/pending-message?y");
         path = String.format(path, URLEncoder.encode(order, UTF_8));
         event.put(v1 ? "path" : "rawPath", path);
         event.remove("pathParameters");
-        expect = Expect.any();
+        expect = Expect.invalid("out_order_no");
+        model = null;
+        order = null;
         note = "path " + path;
       }
       case "event/payload-1.0" -> {
@@ -1152,7 +1176,9 @@ final class CaseGenerator {
         String field = v1 ? "httpMethod" : "method";
         if (method.isMissingNode()) holder.remove(field); else holder.set(field, method);
         String upper = method.isTextual() ? method.textValue().toUpperCase(Locale.ROOT) : "";
-        if (upper.equals("POST")) {
+        if (!v1) {
+          expect = Expect.sent(); // HTTP API: the routeKey names the method; requestContext.http.method is not read
+        } else if (upper.equals("POST")) {
           expect = Expect.sent();
         } else if (upper.equals("GET")) {
           expect = Expect.status(404, "NOT_FOUND");
@@ -1233,7 +1259,8 @@ final class CaseGenerator {
         event.put("stageVariables", "x");
         event.putNull("rawQueryString");
         event.set("multiValueQueryStringParameters", NODES.objectNode().set("a", NODES.objectNode()));
-        event.putNull("routeKey");
+        // The raw path is not read (the route is routeKey's, or resource and httpMethod's).
+        event.remove(event.has("resource") ? "path" : "rawPath");
         ((ObjectNode) event.get("requestContext")).set("authorizer", randomJson(3));
         note = "fields the function does not read, with odd values";
       }
@@ -1300,8 +1327,9 @@ final class CaseGenerator {
         event = getEvent(order);
         event.remove("pathParameters");
         event.put("rawPath", "/service-orders/" + encodeAll(order, r.nextBoolean()) + "/pending-message");
-        expect = ledger.isSent(order) ? Expect.recordSent() : Expect.status(404, "NOT_FOUND");
-        note = "GET with the order only in the raw path";
+        expect = Expect.invalid("out_order_no");
+        order = null;
+        note = "GET with the order only in the raw path, which is never read";
       }
       case "get/with-body" -> {
         order = sent != null && r.nextBoolean() ? sent : ledger.fresh(r);

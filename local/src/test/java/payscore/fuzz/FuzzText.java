@@ -25,8 +25,18 @@ final class FuzzText {
       + "打车里程时长超出部分按小时计费会员折扣券夜间附加清洁安装维修上门运费";
   static final String ASCII = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   static final String PUNCT = " -_.,:;!?()[]{}<>/@#$%^&*+=~`'|";
-  /** JSON-escaped characters, controls, 2-byte and odd 3-byte characters: all allowed by the contract. */
-  static final String SPECIAL = "\"\\\n\t\r\b\f\u0001\u001f\u007f\u2028\u2029\u00e9\u00fc\u00a0\uff01\u3000\ufffd\ufeff";
+  /**
+   * JSON-escaped characters, 2-byte and odd 3-byte characters, and the neighbours of the ranges the
+   * contract forbids: all allowed by the contract.
+   */
+  static final String SPECIAL = "\"\\/\u00e9\u00fc\u00a0\u00ad\uff01\u3000\ufffd\u2010\u2027\u202f\u205f\u206a\ufefe";
+  /**
+   * The contract's forbidden characters (v3): C0, DEL, C1, and the invisible and bidirectional
+   * formatting characters (U+200B–U+200F, U+2028–U+202E, U+2060–U+2069, U+FEFF).
+   */
+  static final String[] FORBIDDEN = {"\u0000", "\t", "\n", "\r", "\u0001", "\u001f", "\u007f", "\u0080", "\u0085",
+      "\u009f", "\u200b", "\u200e", "\u200f", "\u2028", "\u2029", "\u202a", "\u202e", "\u2060", "\u2066",
+      "\u2069", "\ufeff"};
   /** Characters that need four bytes in UTF-8: an emoji, CJK Extension B (a real Chinese character), a flag half, a clef. */
   static final String[] FOUR_BYTE = {"\uD83D\uDE00", "\uD840\uDC00", "\uD83C\uDDE8", "\uD834\uDD1E", "\uD83C\uDC04",
       "\uD83D\uDC4D\uD83C\uDFFB"};

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import payscore.PendingMessageFunction;
+import payscore.simulator.PlatformCertificate;
 import payscore.simulator.TestKeys;
 import payscore.simulator.WeChatPaySimulator;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -83,6 +84,22 @@ public final class FunctionHarness implements AutoCloseable {
   }
 
   public FunctionHarness(URI moto, Map<String, String> extraEnv, Verification verification) throws IOException {
+    this(moto, extraEnv, verification, verification == Verification.PUBLIC_KEY ? List.of() : List.of(
+        TestKeys.platformCertificate("6A1B" + UUID.randomUUID().toString().replace("-", "").substring(0, 28).toUpperCase(),
+            Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(365)))));
+  }
+
+  /**
+   * Platform-certificate mode with these certificates: the simulator lists each under its
+   * {@code serialNo} label (which a test may make differ from the certificate's own serial) and
+   * signs with the one expiring last.
+   */
+  public FunctionHarness(URI moto, List<PlatformCertificate> platformCertificates) throws IOException {
+    this(moto, Map.of(), Verification.PLATFORM_CERTIFICATES, platformCertificates);
+  }
+
+  private FunctionHarness(URI moto, Map<String, String> extraEnv, Verification verification,
+      List<PlatformCertificate> platformCertificates) throws IOException {
     this.verification = java.util.Objects.requireNonNull(verification, "verification");
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     this.merchantKey = TestKeys.rsa2048();
@@ -94,10 +111,7 @@ public final class FunctionHarness implements AutoCloseable {
     if (verification == Verification.PUBLIC_KEY) {
       simulator.publicKeyMode(PUBLIC_KEY_ID, wechatpayKey);
     } else {
-      Instant now = Instant.now();
-      simulator.platformCertificateMode(APIV3_KEY, List.of(TestKeys.platformCertificate(
-          "6A1B" + UUID.randomUUID().toString().replace("-", "").substring(0, 28).toUpperCase(),
-          now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(365)))));
+      simulator.platformCertificateMode(APIV3_KEY, platformCertificates);
     }
     this.wechat = simulator.start();
     this.dynamo = MotoClients.dynamo(moto);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import payscore.harness.FunctionHarness;
 import payscore.harness.MotoServer;
+import payscore.simulator.PlatformCertificate;
 import payscore.simulator.RecordedRequest;
+import payscore.simulator.TestKeys;
 
 /**
  * Invariant 7, through the runtime: a merchant secret with {@code apiv3_key} and no WeChat Pay
@@ -107,6 +110,58 @@ class PlatformCertificatesThroughRuntimeTest {
     assertEquals(1, harness.wechat.acceptedCount(order));
     assertEquals("SENT", harness.state(order));
     assertLoadedBeforeSending(order);
+  }
+
+  @Test
+  void aCertificateListedUnderAnotherSerialThanItsOwnIsNotTrustedSoNothingIsSent() throws Exception {
+    // given a list whose one certificate is labelled with a serial that is not the certificate's own,
+    // and answers signed with its key under that label
+    PlatformCertificate genuine = TestKeys.platformCertificate("5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+        Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(365)));
+    PlatformCertificate mislabelled = new PlatformCertificate("7132D72A03E93CDDF8C03BBD1F37EEDF2ABC1D83",
+        genuine.certificate(), genuine.privateKey());
+    try (FunctionHarness mislabelledList = new FunctionHarness(MOTO.endpoint(), List.of(mislabelled));
+        LocalLambda function = LocalLambda.start("ApiFunction", mislabelledList.env)) {
+      String order = "PLATFORM-MISLABELLED-1";
+
+      // when a message is sent
+      ApiAnswer answer = ApiAnswer.invoke(function, FunctionHarness.httpPost(order, body(1500)));
+
+      // then the certificate is not used under that label: no certificate verifies, nothing is sent
+      assertEquals(502, answer.status(), answer.toString());
+      assertEquals("UPSTREAM_ERROR", answer.code());
+      assertFalse(mislabelledList.wechat.certificateRequests().isEmpty(), "the list was downloaded");
+      assertTrue(mislabelledList.wechat.requestsFor(order).isEmpty(), "nothing reached WeChat");
+      assertNotEquals("UNKNOWN", mislabelledList.state(order));
+      LambdaLogs.assertNoSecrets(mislabelledList, function);
+    }
+  }
+
+  @Test
+  void aCertificateLabelledWithAnothersSerialCannotTakeItsPlace() throws Exception {
+    // given the certificate WeChat signs with, and after it another certificate listed under the first's
+    // serial (written in lower case with leading zeros: the same number, as a label may spell it)
+    String serial = "3775B6A45ACD99BE3FE6BB5AD3C6E49C1E23D41A";
+    PlatformCertificate signing = TestKeys.platformCertificate(serial,
+        Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(365)));
+    PlatformCertificate impostor = TestKeys.platformCertificate("1C0FFEE0000000000000000000000000000000EE",
+        Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(30)));
+    String label = "00" + serial.toLowerCase(java.util.Locale.ROOT);
+    List<PlatformCertificate> list = List.of(new PlatformCertificate(label, signing.certificate(), signing.privateKey()),
+        new PlatformCertificate(label, impostor.certificate(), impostor.privateKey()));
+    try (FunctionHarness twoUnderOneLabel = new FunctionHarness(MOTO.endpoint(), list);
+        LocalLambda function = LocalLambda.start("ApiFunction", twoUnderOneLabel.env)) {
+      String order = "PLATFORM-IMPOSTOR-1";
+
+      // when a message is sent
+      ApiAnswer answer = ApiAnswer.invoke(function, FunctionHarness.httpPost(order, body(1500)));
+
+      // then the label keeps its own certificate: the answer verifies and the order is SENT
+      assertEquals(200, answer.status(), answer.toString());
+      assertEquals("SENT", twoUnderOneLabel.state(order), "the 204 was verified with the genuine certificate");
+      assertEquals(1, twoUnderOneLabel.wechat.acceptedCount(order));
+      LambdaLogs.assertNoSecrets(twoUnderOneLabel, function);
+    }
   }
 
   /** A successful certificate download came before the order's first send. */

@@ -229,18 +229,18 @@ class RunbookThroughRuntimeTest {
   }
 
   @Test
-  void withoutAnIamIdentityResolvedByIsUnknown() {
+  void withoutAnIamIdentityNothingIsSettled() {
     String order = "RUNBOOK-ANONYMOUS";
     makeOutcomeUnknown(order, body(1500), true);
     ObjectNode event = resolutionEvent(order, "{\"resolution\":\"SENT\",\"reason\":\"checked by phone\"}");
     ((ObjectNode) event.get("requestContext")).remove("authorizer");
+    Map<String, AttributeValue> before = harness.record(order).orElseThrow();
 
-    ApiAnswer settled = ApiAnswer.invoke(api, event);
+    ApiAnswer refused = ApiAnswer.invoke(api, event);
 
-    assertEquals(200, settled.status(), settled.toString());
-    assertEquals("unknown", record(settled).path("resolved_by").asText(), settled.toString());
-    assertEquals("SENT", harness.state(order));
-    assertStored(order, "unknown");
+    assertEquals(403, refused.status(), refused.toString());
+    assertEquals("FORBIDDEN", refused.code());
+    assertEquals(before, harness.record(order).orElseThrow(), "the record is unchanged");
   }
 
   @Test

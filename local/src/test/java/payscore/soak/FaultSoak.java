@@ -742,6 +742,20 @@ public final class FaultSoak {
     drainDeadLetters();
     Future<?> flying = null;
     String flightNote = "no in-flight orders";
+    if (!inFlight.isEmpty() && rotatedAt != null) {
+      // The in-flight orders must be signed with the key WeChat accepts now. An environment that has
+      // not met a 401 since the rotation still holds the old key (its cache lasts minutes) and could
+      // not re-read the secret with moto gone: WeChat would refuse them and take nothing, and which
+      // environment takes them is timing. Each environment, idle now, reads the secret again first,
+      // as a restored one does.
+      for (PendingMessageFunction function : functions) {
+        try {
+          function.snapStart().afterRestore(null);
+        } catch (Exception e) {
+          throw new IllegalStateException("an environment could not read the secret again", e);
+        }
+      }
+    }
     if (!inFlight.isEmpty()) {
       List<Delivery> flyingDeliveries = deliver(inFlight, round, true);
       deliveries.addAll(flyingDeliveries);

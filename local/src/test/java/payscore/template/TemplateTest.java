@@ -482,7 +482,83 @@ class TemplateTest {
     }
   }
 
+  @Test
+  void weChatPayHostParametersAcceptOnlyHttpsSoNoSignedRequestTravelsInClear() {
+    JsonNode primary = parameter(globalVariables().path("WECHATPAY_BASE_URL"));
+    JsonNode backup = parameter(globalVariables().path("WECHATPAY_BACKUP_BASE_URL"));
+    String primaryPattern = primary.path("AllowedPattern").asText(".*");
+    String backupPattern = backup.path("AllowedPattern").asText(".*");
+
+    // CloudFormation matches AllowedPattern against the whole value, as String.matches does
+    for (String url : List.of("https://api.mch.weixin.qq.com", "https://api2.mch.weixin.qq.com",
+        "https://wechatpay-proxy.internal.example.com:8443/", "https://10.0.0.12/wechatpay")) {
+      assertTrue(url.matches(primaryPattern), url + " is allowed as WeChatPayBaseUrl");
+      assertTrue(url.matches(backupPattern), url + " is allowed as WeChatPayBackupBaseUrl");
+    }
+    for (String url : List.of("http://api.mch.weixin.qq.com", "HTTP://api.mch.weixin.qq.com", "api.mch.weixin.qq.com",
+        "https://", "ftp://api.mch.weixin.qq.com", "https://api.mch.weixin.qq.com http://evil", " https://a.b")) {
+      assertFalse(url.matches(primaryPattern), url + " is refused as WeChatPayBaseUrl");
+      assertFalse(url.matches(backupPattern), url + " is refused as WeChatPayBackupBaseUrl");
+    }
+    assertFalse("".matches(primaryPattern), "the primary host is required");
+    assertTrue("".matches(backupPattern), "an empty backup disables failover");
+    assertTrue(primary.path("Default").asText().matches(primaryPattern), "the default passes");
+    assertTrue(backup.path("Default").asText().matches(backupPattern), "the default passes");
+  }
+
+  @Test
+  void httpApiThrottlesEveryRouteWithParametersOfSensibleDefaults() {
+    for (String api : httpApis()) {
+      JsonNode settings = properties(api).path("DefaultRouteSettings");
+      JsonNode rate = parameter(settings.path("ThrottlingRateLimit"));
+      JsonNode burst = parameter(settings.path("ThrottlingBurstLimit"));
+
+      assertEquals("Number", rate.path("Type").asText(), api + " rate limit parameter Type");
+      assertEquals("Number", burst.path("Type").asText(), api + " burst limit parameter Type");
+      long rateDefault = rate.path("Default").asLong(0);
+      long burstDefault = burst.path("Default").asLong(0);
+      // Within an account's default API Gateway quota (10,000 requests/s, burst 5,000), far below it.
+      assertTrue(rateDefault >= 1 && rateDefault <= 1000, api + " rate default " + rateDefault);
+      assertTrue(burstDefault >= rateDefault && burstDefault <= 5000,
+          api + " burst default " + burstDefault + " at least one second of the rate");
+      assertTrue(rate.path("MinValue").asLong(0) >= 1, "a rate of 0 would refuse every request");
+      assertTrue(burst.path("MinValue").asLong(0) >= 1, "a burst of 0 would refuse every request");
+    }
+  }
+
+  @Test
+  void httpApiWritesAccessLogsNamingTheCallerKeptAsLongAsTheFunctionLogs() throws IOException {
+    for (String api : httpApis()) {
+      JsonNode access = properties(api).path("AccessLogSettings");
+      String group = target(access.path("DestinationArn")).orElse(null);
+      assertEquals("AWS::Logs::LogGroup", type(group), api + " AccessLogSettings.DestinationArn is a log group here");
+      JsonNode retention = properties(group).path("RetentionInDays");
+      for (String function : functions().toList()) {
+        String functionGroup = target(property(function, "LoggingConfig").path("LogGroup")).orElseThrow();
+        assertEquals(properties(functionGroup).path("RetentionInDays"), retention,
+            group + " keeps access logs as long as " + functionGroup + " keeps the function's");
+      }
+
+      // One JSON object per request, with the route, the status and the IAM caller
+      JsonNode format = JSON.readTree(access.path("Format").asText());
+      Set<String> variables = new TreeSet<>();
+      format.forEach(value -> variables.add(value.asText()));
+      for (String variable : List.of("$context.requestId", "$context.routeKey", "$context.status",
+          "$context.identity.userArn", "$context.identity.accountId", "$context.identity.sourceIp")) {
+        assertTrue(variables.contains(variable), api + " access log format has " + variable + ": " + format);
+      }
+    }
+  }
+
   // ================================================================ helpers
+
+  /** Every HTTP API a route of a function belongs to. */
+  private static List<String> httpApis() {
+    List<String> apis = httpEvents().stream().map(event -> target(event.properties().path("ApiId")).orElseThrow())
+        .distinct().toList();
+    assertFalse(apis.isEmpty(), "some function serves an HTTP API");
+    return apis;
+  }
 
   private record SqsEvent(String function, String queue, JsonNode properties) {}
 

@@ -273,13 +273,20 @@ class ApiGatewayHandlerTest extends FunctionTest {
   }
 
   @Test
-  void unsupportedMethodIs405() throws IOException {
-    JsonNode event = FunctionHarness.httpGet("ORDER-14");
-    ((com.fasterxml.jackson.databind.node.ObjectNode) event.get("requestContext").get("http")).put("method", "DELETE");
+  void aRouteOfThePathWithAnotherMethodIs405() throws IOException {
+    // The route decides, never the request's method field: a DELETE route, or an ANY route asked with DELETE
+    var deleteRoute = FunctionHarness.httpGet("ORDER-14");
+    deleteRoute.put("routeKey", "DELETE /service-orders/{out_order_no}/pending-message");
+    var anyRoute = FunctionHarness.httpGet("ORDER-14");
+    anyRoute.put("routeKey", "ANY /service-orders/{out_order_no}/pending-message");
+    ((com.fasterxml.jackson.databind.node.ObjectNode) anyRoute.get("requestContext").get("http")).put("method", "DELETE");
+    var getRouteDeleteMethod = FunctionHarness.httpGet("ORDER-14");
+    ((com.fasterxml.jackson.databind.node.ObjectNode) getRouteDeleteMethod.get("requestContext").get("http"))
+        .put("method", "DELETE");
 
-    JsonNode response = invoke(event);
-
-    assertEquals(405, response.get("statusCode").asInt());
+    assertEquals(405, invoke(deleteRoute).get("statusCode").asInt());
+    assertEquals(405, invoke(anyRoute).get("statusCode").asInt());
+    assertEquals(404, invoke(getRouteDeleteMethod).get("statusCode").asInt(), "the GET route: an order never seen");
   }
 
   private JsonNode invokeWithin(JsonNode event, Duration timeout) throws IOException {
