@@ -78,8 +78,8 @@ final class LoopbackWeChatPay implements AutoCloseable {
   }
 
   /**
-   * One scripted answer: a status and WeChat's error body, or a stall (no answer until the server
-   * closes). A 2xx is signed with {@code signer}. {@code before} runs when the request has been
+   * One scripted answer: a status and WeChat's error body, or a stall (nothing more until the
+   * server closes: no answer at all, or, with a status, the headers but not the body). A 2xx is signed with {@code signer}. {@code before} runs when the request has been
    * read, before anything is answered.
    */
   record Answer(int status, String code, String message, PrivateKey signer, boolean stall, Runnable before) {
@@ -101,8 +101,14 @@ final class LoopbackWeChatPay implements AutoCloseable {
     return new Answer(status, code, message, null, false, null);
   }
 
+  /** No answer at all until the server closes. */
   static Answer stall() {
     return new Answer(0, null, null, null, true, null);
+  }
+
+  /** A signed 200 whose headers come at once and whose promised body never does. */
+  static Answer stallBody() {
+    return new Answer(200, null, null, WECHATPAY_KEY, true, null);
   }
 
   private final Clock clock;
@@ -182,14 +188,19 @@ final class LoopbackWeChatPay implements AutoCloseable {
       // A request the test did not script: its count of requests fails it.
       if (answer == null) answer = error(500, "UNSCRIPTED", "no answer scripted");
       if (answer.before() != null) answer.before().run();
-      if (answer.stall()) {
+      if (answer.stall() && answer.status() == 0) {
         closing.await(30, TimeUnit.SECONDS);
         return;
       }
       String requestId = "08F78BB5AF0610D302184E0B" + String.format("%02d", answered.incrementAndGet());
       exchange.getResponseHeaders().add("Request-ID", requestId);
       requestIds.add(requestId);
-      if (answer.status() / 100 == 2) {
+      if (answer.stall()) {
+        sign(exchange, answer.signer());
+        exchange.sendResponseHeaders(answer.status(), 100);
+        exchange.getResponseBody().flush();
+        closing.await(30, TimeUnit.SECONDS);
+      } else if (answer.status() / 100 == 2) {
         sign(exchange, answer.signer());
         exchange.sendResponseHeaders(answer.status(), -1);
       } else {
