@@ -21,6 +21,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import payscore.Events.Message;
@@ -42,6 +43,7 @@ import payscore.wechatpay.WeChatPayClient;
  * SQS delivers again), what is parked in the DLQ and how, what reaches WeChat Pay, what the store
  * keeps, and the one metric each message counts under.
  */
+@ExtendWith(NativeCryptoForTheClass.class)
 class QueueTriggerGraphTest {
   static final String MESSAGE_ID = "0b5e3c2a-1111-4c5e-9b7a-000000000001";
 
