@@ -3,7 +3,7 @@ package payscore.bench;
 import java.net.URI;
 import payscore.fuzz.HttpInputFuzzer;
 import payscore.harness.FunctionHarness;
-import payscore.harness.MotoServer;
+import payscore.harness.MotoProcess;
 import payscore.soak.FaultSoak;
 
 /**
@@ -15,7 +15,7 @@ public final class Benchmarks {
   private Benchmarks() {}
 
   public static void main(String[] args) throws Exception {
-    URI moto = MotoServer.shared().endpoint();
+    URI moto = MotoProcess.shared().endpoint();
     RuntimeBenchmark.run(moto);
     // -Dbench.all=true adds the in-JVM signing benchmark against the official SDK, the fault soak and the fuzz.
     if (!Boolean.getBoolean("bench.all")) System.exit(0);

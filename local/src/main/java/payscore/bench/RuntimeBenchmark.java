@@ -128,7 +128,7 @@ public final class RuntimeBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    run(payscore.harness.MotoServer.shared().endpoint());
+    run(payscore.harness.MotoProcess.shared().endpoint());
     System.exit(0);
   }
 
@@ -308,7 +308,7 @@ public final class RuntimeBenchmark {
     List<String> command = new ArrayList<>(List.of(JavaInstallation.forRuntime(config.javaMajor()).java().toString()));
     command.addAll(config.jvmFlags());
     Path root = subject.accp ? artifact : artifactWithoutAccp;
-    command.addAll(List.of("-cp", root + ":" + root.resolve("lib") + "/*:" + testClasses(), CryptoFloor.class.getName(),
+    command.addAll(List.of("-cp", root + ":" + root.resolve("lib") + "/*:" + toolClasses(), CryptoFloor.class.getName(),
         subject.accp ? "accp" : "jdk"));
     Map<String, String> out = result(new ProcessBuilder(command).redirectErrorStream(true).start());
     if (subject.accp != out.get("first_provider").contains("Corretto")) {
@@ -331,9 +331,13 @@ public final class RuntimeBenchmark {
     return result;
   }
 
-  private static String testClasses() {
-    return Stream.of(System.getProperty("java.class.path").split(":")).filter(p -> p.endsWith("test-classes"))
-        .findFirst().orElseThrow();
+  /** The classpath entry holding the tools' classes (CryptoFloor among them). */
+  private static String toolClasses() {
+    try {
+      return Path.of(CryptoFloor.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   // ---- SQS batches ----

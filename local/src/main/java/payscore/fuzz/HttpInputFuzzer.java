@@ -28,7 +28,7 @@ import java.util.TreeMap;
 import payscore.fuzz.FuzzCase.Expect;
 import payscore.harness.FunctionHarness;
 import payscore.harness.LambdaContext;
-import payscore.harness.MotoServer;
+import payscore.harness.MotoProcess;
 import payscore.simulator.RecordedRequest;
 import payscore.simulator.Verdict;
 import payscore.harness.InProcessHandler;
@@ -594,7 +594,7 @@ public final class HttpInputFuzzer {
     if (positional.size() > 1) seed = Long.parseLong(positional.get(1));
 
     long started = System.nanoTime();
-    URI moto = MotoServer.shared().endpoint();
+    URI moto = MotoProcess.shared().endpoint();
     FunctionHarness harness = new FunctionHarness(moto);
     System.out.printf("moto and the harness ready in %.1f s%n", (System.nanoTime() - started) / 1e9);
     Report report;

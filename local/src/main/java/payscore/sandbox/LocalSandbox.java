@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import payscore.harness.MotoClients;
-import payscore.harness.MotoServer;
+import payscore.harness.MotoProcess;
 import payscore.lambda.FunctionConfig;
 import payscore.lambda.LocalLambda;
 import payscore.lambda.SamBuild;
@@ -169,7 +169,7 @@ public final class LocalSandbox implements AutoCloseable {
     URI moto;
     try {
       bind(port).close();
-      moto = MotoServer.shared().endpoint();
+      moto = MotoProcess.shared().endpoint();
       sandbox = start(moto, port, System.out);
     } catch (PortInUseException e) {
       System.err.println("Local sandbox: " + e.getMessage());

@@ -20,7 +20,7 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import payscore.harness.MotoClients;
-import payscore.harness.MotoServer;
+import payscore.harness.MotoProcess;
 import payscore.harness.TcpForwarder;
 import payscore.simulator.TestKeys;
 import payscore.simulator.WeChatPaySimulator;
@@ -118,7 +118,7 @@ final class SamLocalBackends implements AutoCloseable {
     try {
       LocalSandbox.bind(plan.motoPort).close();
       LocalSandbox.bind(plan.wechatPort).close();
-      backends = start(plan, MotoServer.shared().endpoint(), root.resolve(".local-sandbox"), "0.0.0.0",
+      backends = start(plan, MotoProcess.shared().endpoint(), root.resolve(".local-sandbox"), "0.0.0.0",
           plan.motoPort, plan.wechatPort);
     } catch (LocalSandbox.PortInUseException e) {
       System.err.println("sam local backends: " + e.getMessage().replaceAll("; stop.*", "")

@@ -37,7 +37,7 @@ import payscore.PendingMessageFunction;
 import payscore.harness.FunctionHarness;
 import payscore.harness.InProcessHandler;
 import payscore.harness.LambdaContext;
-import payscore.harness.MotoServer;
+import payscore.harness.MotoProcess;
 import payscore.simulator.RecordedRequest;
 import payscore.simulator.Verdict;
 import payscore.soak.FaultPlan.Kind;
@@ -174,7 +174,7 @@ public final class FaultSoak {
     long started = System.nanoTime();
     Random random = new Random(seed);
     FaultPlan plan = FaultPlan.create(orderCount, random);
-    MotoServer moto = MotoServer.dedicated();
+    MotoProcess moto = MotoProcess.dedicated();
     int rounds = 0;
     int requests = 0;
     int acceptances = 0;
@@ -267,7 +267,7 @@ public final class FaultSoak {
    * message that is on the queue and visible, in batches; a message handed back becomes visible
    * again {@link #VISIBILITY_TIMEOUT} after the invocation that failed it returned.
    */
-  private int drive(FaultPlan plan, Random random, MotoServer moto, ExecutorService pool)
+  private int drive(FaultPlan plan, Random random, MotoProcess moto, ExecutorService pool)
       throws InterruptedException {
     int round = 0;
     while (true) {
@@ -737,7 +737,7 @@ public final class FaultSoak {
    * the queues are recreated under the same names with their contents, as a durable service
    * comes back: no write the function made is lost, only the service was away.
    */
-  private void outage(MotoServer moto, List<SoakMessage> inFlight, List<List<SoakMessage>> batches, int round,
+  private void outage(MotoProcess moto, List<SoakMessage> inFlight, List<List<SoakMessage>> batches, int round,
       List<Delivery> deliveries, ExecutorService pool) throws InterruptedException {
     drainDeadLetters();
     Future<?> flying = null;
