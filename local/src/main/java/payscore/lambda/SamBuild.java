@@ -160,13 +160,14 @@ public final class SamBuild {
   }
 
   private static void maven(Path project, Path stubs, String... goals) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("mvn", "-B", "-q"));
+    List<String> command = new ArrayList<>(List.of(mavenExecutable(), "-B", "-q"));
     command.addAll(List.of(goals));
     Path log = Files.createTempFile("sam-build-mvn", ".log");
     try {
       ProcessBuilder builder = new ProcessBuilder(command).directory(project.toFile())
           .redirectErrorStream(true).redirectOutput(log.toFile());
       builder.environment().put("PATH", stubs + ":" + System.getenv("PATH"));
+      builder.environment().put("MAVEN_OPTS", mavenOpts());
       int exit = builder.start().waitFor();
       if (exit != 0) {
         List<String> lines = Files.readAllLines(log, UTF_8);
@@ -176,6 +177,29 @@ public final class SamBuild {
     } finally {
       Files.deleteIfExists(log);
     }
+  }
+
+  /**
+   * sam build runs the {@code mvn} on the PATH. Here it is the Maven running this build when
+   * there is one (the wrapper's, passed as {@code payscore.maven.home} to test JVMs and the
+   * benchmark; {@code maven.home} in Maven's own JVM, where the sandbox runs), so the machine
+   * needs no other Maven; else {@code mvn}.
+   */
+  private static String mavenExecutable() {
+    String home = System.getProperty("payscore.maven.home", System.getProperty("maven.home", ""));
+    Path mvn = home.isBlank() ? null : Path.of(home, "bin", "mvn");
+    return mvn != null && Files.isExecutable(mvn) ? mvn.toString() : "mvn";
+  }
+
+  /**
+   * Maven's JVM flags for the copy, which has no {@code .mvn/}: the repository's
+   * {@code .mvn/jvm.config} (C1 only, as for every Maven run here) after the caller's
+   * {@code MAVEN_OPTS}. Flags change how fast Maven runs, not what it builds.
+   */
+  private static String mavenOpts() throws IOException {
+    Path config = SamTemplate.locate().getParent().resolve(".mvn/jvm.config");
+    String flags = Files.exists(config) ? String.join(" ", Files.readAllLines(config, UTF_8)).strip() : "";
+    return (System.getenv().getOrDefault("MAVEN_OPTS", "") + " " + flags).strip();
   }
 
   /** Where the standalone build's test reports are kept: its scratch folder is deleted. */
