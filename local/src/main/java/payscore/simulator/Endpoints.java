@@ -68,23 +68,23 @@ final class Endpoints implements HttpHandler {
     long place = log.arrive();
     IncomingRequest request = IncomingRequest.read(exchange, clock.instant());
     Target target = target(request.rawPath());
-    Outcome outcome;
+    Decision decision;
     try {
-      outcome = route(request, target);
+      decision = route(request, target);
     } catch (InterruptedException e) {
       // The simulator is closing while a delayed request waits: drop it unanswered.
       Thread.currentThread().interrupt();
       exchange.close();
       return;
     }
-    String requestId = outcome.answered() ? RandomText.hex(16) : null;
+    String requestId = decision.answered() ? RandomText.hex(16) : null;
     boolean partner = target != null && target.partner();
     String subMchid = partner ? PendingMessageRules.subMchidText(request.body()) : null;
     // Recorded before delivery: a stalled answer was decided (and its message taken) already.
-    log.record(place, request.record(target == null ? null : target.outOrderNo(), partner, subMchid, outcome,
+    log.record(place, request.record(target == null ? null : target.outOrderNo(), partner, subMchid, decision,
         requestId));
     try {
-      deliver(exchange, outcome, requestId);
+      deliver(exchange, decision, requestId);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       exchange.close();
@@ -111,19 +111,19 @@ final class Endpoints implements HttpHandler {
     return null;
   }
 
-  private Outcome route(IncomingRequest request, Target target) throws InterruptedException {
+  private Decision route(IncomingRequest request, Target target) throws InterruptedException {
     if (target != null && request.method().equals("POST")) {
       return pendingMessage(request, target);
     }
     if (request.rawPath().equals(CERTIFICATES) && request.method().equals("GET")) {
       return certificates(request);
     }
-    return new Outcome(Verdict.NOT_FOUND, Reply.error(404, "NOT_FOUND", "no such API: " + request.method() + " "
+    return new Decision(Verdict.NOT_FOUND, Reply.error(404, "NOT_FOUND", "no such API: " + request.method() + " "
         + request.rawPath()));
   }
 
-  private Outcome pendingMessage(IncomingRequest request, Target target) throws InterruptedException {
-    Optional<Outcome> refusal = authenticator.refusal(request);
+  private Decision pendingMessage(IncomingRequest request, Target target) throws InterruptedException {
+    Optional<Decision> refusal = authenticator.refusal(request);
     if (refusal.isPresent()) {
       return refusal.get();
     }
@@ -132,7 +132,7 @@ final class Endpoints implements HttpHandler {
       // The sub-merchant names the order, so it is checked before any script can apply.
       Optional<String> violation = PendingMessageRules.subMchidViolation(request.body());
       if (violation.isPresent()) {
-        return new Outcome(Verdict.PARAM_ERROR, Reply.error(400, "PARAM_ERROR", violation.get()));
+        return new Decision(Verdict.PARAM_ERROR, Reply.error(400, "PARAM_ERROR", violation.get()));
       }
       order = ServiceOrder.partner(PendingMessageRules.subMchidText(request.body()), target.outOrderNo());
     } else {
@@ -148,20 +148,20 @@ final class Endpoints implements HttpHandler {
     return sendNormally(request, order);
   }
 
-  private Outcome sendNormally(IncomingRequest request, ServiceOrder order) {
+  private Decision sendNormally(IncomingRequest request, ServiceOrder order) {
     Optional<String> violation = order.isPartner()
         ? PendingMessageRules.partnerViolation(order.outOrderNo(), request.body())
         : PendingMessageRules.violation(order.outOrderNo(), request.body());
     if (violation.isPresent()) {
-      return new Outcome(Verdict.PARAM_ERROR, Reply.error(400, "PARAM_ERROR", violation.get()));
+      return new Decision(Verdict.PARAM_ERROR, Reply.error(400, "PARAM_ERROR", violation.get()));
     }
     if (!orders.takeFirst(order)) {
-      return new Outcome(Verdict.DUPLICATE, duplicateRejection);
+      return new Decision(Verdict.DUPLICATE, duplicateRejection);
     }
-    return new Outcome(Verdict.ACCEPTED, Reply.noContent(signer.sign(NO_BODY, request.header("Wechatpay-Serial"))));
+    return new Decision(Verdict.ACCEPTED, Reply.noContent(signer.sign(NO_BODY, request.header("Wechatpay-Serial"))));
   }
 
-  private Outcome perform(Behaviour behaviour, IncomingRequest request, ServiceOrder order)
+  private Decision perform(Behaviour behaviour, IncomingRequest request, ServiceOrder order)
       throws InterruptedException {
     if (behaviour instanceof Behaviour.Normal) {
       return sendNormally(request, order);
@@ -174,22 +174,22 @@ final class Endpoints implements HttpHandler {
       if (error.processed()) {
         orders.take(order);
       }
-      return new Outcome(Verdict.SCRIPTED, Reply.error(error.status(), error.code(), error.message()));
+      return new Decision(Verdict.SCRIPTED, Reply.error(error.status(), error.code(), error.message()));
     }
     if (behaviour instanceof Behaviour.FlawedSuccess flawed) {
       orders.take(order);
-      return new Outcome(Verdict.SCRIPTED,
+      return new Decision(Verdict.SCRIPTED,
           Reply.noContent(signer.signFlawed(flawed.flaw(), NO_BODY, request.header("Wechatpay-Serial"))));
     }
     if (behaviour instanceof Behaviour.AcceptedWithBody) {
       orders.take(order);
       byte[] body = acceptanceBody(order);
-      return new Outcome(Verdict.SCRIPTED, Reply.json(200, signer.sign(body, request.header("Wechatpay-Serial")),
+      return new Decision(Verdict.SCRIPTED, Reply.json(200, signer.sign(body, request.header("Wechatpay-Serial")),
           body));
     }
     if (behaviour instanceof Behaviour.AcceptThenHang) {
       orders.take(order);
-      return Outcome.unanswered();
+      return Decision.unanswered();
     }
     if (behaviour instanceof Behaviour.Stalled stalled) {
       // Decided now, so a processed answer is taken before its delivery stalls.
@@ -212,41 +212,41 @@ final class Endpoints implements HttpHandler {
     certificateFailure = failure;
   }
 
-  private Outcome certificates(IncomingRequest request) {
+  private Decision certificates(IncomingRequest request) {
     Reply failure = certificateFailure;
     if (failure != null) {
-      return new Outcome(Verdict.SCRIPTED, failure);
+      return new Decision(Verdict.SCRIPTED, failure);
     }
-    Optional<Outcome> refusal = authenticator.refusal(request);
+    Optional<Decision> refusal = authenticator.refusal(request);
     if (refusal.isPresent()) {
       return refusal.get();
     }
     if (certificateList == null) {
-      return new Outcome(Verdict.NOT_FOUND, Reply.error(404, "RESOURCE_NOT_EXISTS", "无可用的平台证书"));
+      return new Decision(Verdict.NOT_FOUND, Reply.error(404, "RESOURCE_NOT_EXISTS", "无可用的平台证书"));
     }
     byte[] body = certificateList.json();
-    return new Outcome(Verdict.ACCEPTED, Reply.json(200, signer.signWithNewestCertificate(body), body));
+    return new Decision(Verdict.ACCEPTED, Reply.json(200, signer.signWithNewestCertificate(body), body));
   }
 
-  private void deliver(HttpExchange exchange, Outcome outcome, String requestId)
+  private void deliver(HttpExchange exchange, Decision decision, String requestId)
       throws IOException, InterruptedException {
-    if (!outcome.answered()) {
+    if (!decision.answered()) {
       hanging.add(exchange);
       return;
     }
-    Behaviour.Stalled stall = outcome.stall();
+    Behaviour.Stalled stall = decision.stall();
     if (stall == null) {
-      send(exchange, outcome.reply(), requestId);
+      send(exchange, decision.reply(), requestId);
       return;
     }
     if (stall.phase() == Behaviour.Phase.HEADERS) {
       TimeUnit.NANOSECONDS.sleep(stall.stall().toNanos());
-      send(exchange, outcome.reply(), requestId);
+      send(exchange, decision.reply(), requestId);
       return;
     }
-    byte[] body = outcome.reply().body();
+    byte[] body = decision.reply().body();
     int firstPart = body.length / 2;
-    OutputStream out = sendHeaders(exchange, outcome.reply(), requestId);
+    OutputStream out = sendHeaders(exchange, decision.reply(), requestId);
     out.write(body, 0, firstPart);
     out.flush();
     if (stall.forever()) {

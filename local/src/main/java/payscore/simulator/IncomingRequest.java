@@ -43,13 +43,13 @@ record IncomingRequest(
    * @param subMchid the partner body's sub_mchid as sent, or null
    * @param requestId null when the simulator never answers
    */
-  RecordedRequest record(String outOrderNo, boolean partner, String subMchid, Outcome outcome, String requestId) {
-    Reply reply = outcome.answered() ? outcome.reply() : null;
+  RecordedRequest record(String outOrderNo, boolean partner, String subMchid, Decision decision, String requestId) {
+    Reply reply = decision.answered() ? decision.reply() : null;
     return new RecordedRequest(
         method, target, outOrderNo, headers, body, receivedAt,
         reply == null ? 0 : reply.status(),
         reply == null ? null : reply.code(),
-        outcome.verdict(),
+        decision.verdict(),
         requestId,
         partner,
         subMchid);

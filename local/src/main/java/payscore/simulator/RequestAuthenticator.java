@@ -22,13 +22,13 @@ final class RequestAuthenticator {
   }
 
   /** The refusal for a request that fails either check, or empty when it passes both. */
-  Optional<Outcome> refusal(IncomingRequest request) {
+  Optional<Decision> refusal(IncomingRequest request) {
     Optional<String> headerProblem = headerProblem(request);
     if (headerProblem.isPresent()) {
-      return Optional.of(new Outcome(Verdict.INVALID_REQUEST, Reply.error(400, "INVALID_REQUEST", headerProblem.get())));
+      return Optional.of(new Decision(Verdict.INVALID_REQUEST, Reply.error(400, "INVALID_REQUEST", headerProblem.get())));
     }
     return signatureProblem(request)
-        .map(problem -> new Outcome(Verdict.SIGN_ERROR, Reply.error(401, "SIGN_ERROR", problem)));
+        .map(problem -> new Decision(Verdict.SIGN_ERROR, Reply.error(401, "SIGN_ERROR", problem)));
   }
 
   private static Optional<String> headerProblem(IncomingRequest request) {

@@ -57,7 +57,7 @@ public final class TestKeys {
   }
 
   public static String pem(String type, byte[] der) {
-    return Pem.encode(type, der);
+    return PemArmour.encode(type, der);
   }
 
   /** PKCS#8, as WeChat's merchant tool writes apiclient_key.pem. */

@@ -5,18 +5,18 @@ package payscore.simulator;
  *
  * @param stall how the reply's delivery stalls, null when it is sent at once
  */
-record Outcome(Verdict verdict, Reply reply, Behaviour.Stalled stall) {
+record Decision(Verdict verdict, Reply reply, Behaviour.Stalled stall) {
 
-  Outcome(Verdict verdict, Reply reply) {
+  Decision(Verdict verdict, Reply reply) {
     this(verdict, reply, null);
   }
 
-  static Outcome unanswered() {
-    return new Outcome(Verdict.SCRIPTED, null);
+  static Decision unanswered() {
+    return new Decision(Verdict.SCRIPTED, null);
   }
 
-  Outcome stalled(Behaviour.Stalled how) {
-    return new Outcome(verdict, reply, how);
+  Decision stalled(Behaviour.Stalled how) {
+    return new Decision(verdict, reply, how);
   }
 
   /** False when no status line will ever be sent. */
