@@ -5,14 +5,31 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The system clock plus an offset that a test advances: waiting for a lease to pass becomes one
- * call, and time still moves as requests are made.
+ * The clock of local/'s tests and tools: time plus an offset that a test advances, so waiting for
+ * a lease or a cache to expire becomes one call. On the system clock ({@code new SteppedClock()})
+ * time still moves as requests are made; {@link #standingAt} stands still until stepped.
  */
 public final class SteppedClock extends Clock {
+  /** Null: the system clock. */
+  private final Instant start;
   private final AtomicReference<Duration> offset = new AtomicReference<>(Duration.ZERO);
+
+  public SteppedClock() {
+    this.start = null;
+  }
+
+  private SteppedClock(Instant start) {
+    this.start = Objects.requireNonNull(start, "start");
+  }
+
+  /** A clock that reads {@code start} until a test steps it. */
+  public static SteppedClock standingAt(Instant start) {
+    return new SteppedClock(start);
+  }
 
   public void advance(Duration step) {
     offset.updateAndGet(current -> current.plus(step));
@@ -20,7 +37,7 @@ public final class SteppedClock extends Clock {
 
   @Override
   public Instant instant() {
-    return Instant.now().plus(offset.get());
+    return (start == null ? Instant.now() : start).plus(offset.get());
   }
 
   @Override
