@@ -64,10 +64,7 @@ public final class WeChatPayBenchmark {
   private static final String PUBLIC_KEY_ID = "PUB_KEY_ID_0119000000012025010100000000000000";
   private static final String APIV3_KEY = "0123456789abcdefghijABCDEFGHIJ01";
   private static final String PATH = WeChatPayClient.pendingMessagePath("1234323JKHDFE1243252");
-  private static final String BODY_TEXT = "{\"service_id\":\"2002000000000558128851361561536\",\"post_payments\":"
-      + "[{\"name\":\"就餐费用\",\"amount\":40000,\"description\":\"就餐人均100元\",\"count\":4}],\"post_discounts\":"
-      + "[{\"name\":\"满20减1元\",\"description\":\"不与其他优惠叠加\",\"amount\":100,\"count\":1}],"
-      + "\"total_amount\":39900,\"prepaid_time\":\"20231218\"}";
+  private static final String BODY_TEXT = payscore.harness.SampleRequest.BODY;
   private static final byte[] BODY = BODY_TEXT.getBytes(UTF_8);
   private static final Instant FIXED_NOW = Instant.ofEpochSecond(1554208460L);
 

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.HashMap;
 import java.util.List;
@@ -16,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import payscore.harness.MotoClients;
 import payscore.harness.MotoProcess;
+import payscore.harness.SampleRequest;
 import payscore.lambda.FunctionConfig;
 import payscore.lambda.LocalLambda;
 import payscore.lambda.SamBuild;
@@ -195,8 +195,7 @@ public final class LocalSandbox implements AutoCloseable {
   }
 
   void printReady(URI moto) throws IOException {
-    String body = JSON.readTree(Path.of(TemplateModel.locate().getParent().toString(), "events",
-        "http-api-send.json").toFile()).get("body").asText();
+    String body = SampleRequest.BODY;
     String queued = body.replace("{\"service_id\"", "{\"out_order_no\":\"LOCAL-SQS-0001\",\"service_id\"");
     out.println();
     out.println("Local sandbox ready (Ctrl-C stops everything it started)");

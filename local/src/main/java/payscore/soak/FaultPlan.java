@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import payscore.harness.SampleRequest;
 import payscore.request.InvalidRequestException;
 import payscore.request.PendingMessageReader;
 import payscore.simulator.Behaviour;
@@ -30,7 +31,7 @@ import payscore.simulator.Behaviour;
 final class FaultPlan {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final PendingMessageReader READER = new PendingMessageReader();
-  static final String SERVICE_ID = "2002000000000558128851361561536";
+  static final String SERVICE_ID = SampleRequest.SERVICE_ID;
 
   /** How an order misbehaves at WeChat; each kind has a predicted end for a lone message. */
   enum Kind {
