@@ -55,7 +55,7 @@ import payscore.wechatpay.WeChatPayPublicKey;
  * Signing cost and end-to-end throughput of our WeChat Pay client beside the JDK floor and the
  * official SDK (wechatpay-java), in one JVM. Variants are measured in interleaved rounds, so load
  * from other processes on the machine falls on all of them alike; each figure is the median round.
- * Run: {@code mvn -q test-compile exec:exec@bench}.
+ * Run: {@code ./mvnw -q -pl local -am compile exec:exec@bench -Dbench.all=true}.
  */
 public final class WeChatPayBenchmark {
   private static final SecureRandom RANDOM = new SecureRandom();

@@ -375,7 +375,7 @@ public final class LocalLambda implements AutoCloseable {
       return found;
     } catch (IOException e) {
       throw new UncheckedIOException("the runtime interface client's jars are missing from " + dir
-          + " (run mvn test-compile in local/)", e);
+          + " (run ./mvnw -pl local -am compile)", e);
     }
   }
 

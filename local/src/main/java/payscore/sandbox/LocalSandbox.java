@@ -38,10 +38,10 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * delivered in batches as the SQS event source would.
  *
  * <pre>
- * mvn -q -Psandbox -pl local -am test-compile                               # serve until Ctrl-C
- * mvn -q -Psandbox -pl local -am test-compile -Dexec.args=--demo            # run events/ and exit
- * mvn -q -Psandbox -pl local -am test-compile -Dexec.args="--port 3001"
- * mvn -q -Psandbox -pl local -am test-compile -Dexec.args=--for-sam-local   # moto and WeChat for sam local
+ * ./mvnw -q -pl local -am compile exec:java@sandbox                               # serve until Ctrl-C
+ * ./mvnw -q -pl local -am compile exec:java@sandbox -Dexec.args=--demo            # run events/ and exit
+ * ./mvnw -q -pl local -am compile exec:java@sandbox -Dexec.args="--port 3001"
+ * ./mvnw -q -pl local -am compile exec:java@sandbox -Dexec.args=--for-sam-local   # moto and WeChat for sam local
  * </pre>
  */
 public final class LocalSandbox implements AutoCloseable {
