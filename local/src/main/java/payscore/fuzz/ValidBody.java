@@ -42,7 +42,7 @@ final class ValidBody extends CaseBuilder {
     return new FuzzCase(kind, event, null, stream(), expectValid(order, m), order, m, note);
   }
 
-  /** The same kind of body, written in another way (JSON text, escapes, whitespace, base64). */
+  /** The model's body written in one of several ways: compact, pretty, shuffled, escaped, padded, base64. */
   private void render() {
     switch (kind) {
       case "valid/plain" -> text = FuzzText.compact(m.node(r, false));
