@@ -20,7 +20,6 @@ import payscore.harness.MotoProcess;
 import payscore.soak.FaultPlan.Order;
 import payscore.soak.SoakMessage.End;
 
-
 /**
  * A fault soak: orders go through SQS batches against moto and the WeChat Pay simulator, with
  * faults injected at random (5xx that did or did not take the message, 429, 401, accept-then-hang
