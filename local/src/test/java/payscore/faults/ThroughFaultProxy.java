@@ -19,6 +19,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import payscore.harness.FunctionHarness;
 import payscore.harness.MotoServer;
+import payscore.harness.SampleRequest;
 import payscore.lambda.ApiAnswer;
 import payscore.lambda.LambdaLogs;
 import payscore.lambda.LocalLambda;
@@ -136,8 +137,7 @@ abstract class ThroughFaultProxy {
 
   /** A valid request body; different amounts make different bodies. */
   static String body(int amount) {
-    return "{\"service_id\":\"2002000000000558128851361561536\",\"post_payments\":[{\"name\":\"停车费\",\"amount\":"
-        + amount + ",\"count\":1}],\"total_amount\":" + amount + ",\"prepaid_time\":\"20231218\"}";
+    return SampleRequest.withAmount(amount);
   }
 
   static String queued(String order, int amount) {

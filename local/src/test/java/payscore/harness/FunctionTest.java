@@ -13,7 +13,7 @@ public abstract class FunctionTest {
   @RegisterExtension
   protected static final MotoServer MOTO = MotoServer.shared();
   /** The body of events/http-api-send.json. */
-  protected static final String BODY = FunctionHarness.event("http-api-send.json").get("body").asText();
+  protected static final String BODY = SampleRequest.BODY;
   /** The same request with another discount (and total): a different canonical body. */
   protected static final String OTHER_BODY =
       BODY.replace("\"amount\":100,", "\"amount\":200,").replace("39900", "39800");

@@ -20,10 +20,7 @@ public final class KnownKeys {
   public static final String PUBLIC_KEY_ID = "PUB_KEY_ID_0119000000012025010100000000000000";
   public static final String APIV3_KEY = "Zx8Qw3Lp0Rt6Yu2Io9Pa5Sd7Fg1Hj4Kl";
   /** The canonical body of events/http-api-send.json. */
-  public static final String BODY = "{\"service_id\":\"2002000000000558128851361561536\",\"post_payments\":"
-      + "[{\"name\":\"就餐费用\",\"amount\":40000,\"description\":\"就餐人均100元\",\"count\":4}],\"post_discounts\":"
-      + "[{\"name\":\"满20减1元\",\"description\":\"不与其他优惠叠加\",\"amount\":100,\"count\":1}],"
-      + "\"total_amount\":39900,\"prepaid_time\":\"20231218\"}";
+  public static final String BODY = SampleRequest.BODY;
 
   private KnownKeys() {}
 

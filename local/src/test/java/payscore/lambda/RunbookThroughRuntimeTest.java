@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import payscore.harness.FunctionHarness;
 import payscore.harness.MotoServer;
+import payscore.harness.SampleRequest;
 import payscore.simulator.Behaviour;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
@@ -371,8 +372,7 @@ class RunbookThroughRuntimeTest {
   }
 
   private static String body(int amount) {
-    return "{\"service_id\":\"2002000000000558128851361561536\",\"post_payments\":[{\"name\":\"停车费\",\"amount\":"
-        + amount + ",\"count\":1}],\"total_amount\":" + amount + ",\"prepaid_time\":\"20231218\"}";
+    return SampleRequest.withAmount(amount);
   }
 
   private static void await(CountDownLatch latch) {

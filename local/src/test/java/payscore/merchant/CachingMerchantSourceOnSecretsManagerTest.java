@@ -7,10 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -19,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import payscore.harness.MotoClients;
 import payscore.harness.MotoServer;
+import payscore.harness.SteppedClock;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /** The merchant secret's cache against a real Secrets Manager (moto), with a clock the test moves. */
@@ -26,34 +25,11 @@ class CachingMerchantSourceOnSecretsManagerTest {
   @RegisterExtension
   static final MotoServer MOTO = MotoServer.shared();
 
-  private final MutableClock clock = new MutableClock();
+  private final SteppedClock clock = SteppedClock.standingAt(Instant.parse("2026-11-25T00:00:00Z"));
   private final AtomicInteger parsed = new AtomicInteger();
   private SecretsManagerClient secrets;
   private String secretId;
   private CachingMerchantSource source;
-
-  static final class MutableClock extends Clock {
-    private volatile Instant now = Instant.parse("2026-11-25T00:00:00Z");
-
-    void advance(Duration duration) {
-      now = now.plus(duration);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneId.of("UTC");
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-  }
 
   @BeforeEach
   void start() {

@@ -53,6 +53,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import payscore.harness.SampleRequest;
 
 /** The simulator, judged by the official WeChat Pay SDK. */
 class SimulatorTest {
@@ -62,10 +63,7 @@ class SimulatorTest {
   private static final String PUBLIC_KEY_ID = "PUB_KEY_ID_0119000000012025010100000000000000";
   private static final String API_V3_KEY = "0123456789abcdefghijABCDEFGHIJkl";
   private static final String ORDER = "1234323JKHDFE1243252";
-  private static final String BODY = "{\"service_id\":\"2002000000000558128851361561536\","
-      + "\"post_payments\":[{\"name\":\"就餐费用\",\"amount\":40000,\"description\":\"就餐人均100元\",\"count\":4}],"
-      + "\"post_discounts\":[{\"name\":\"满20减1元\",\"description\":\"不与其他优惠叠加\",\"amount\":100,\"count\":1}],"
-      + "\"total_amount\":39900,\"prepaid_time\":\"20231218\"}";
+  private static final String BODY = SampleRequest.BODY;
   private static final String SUB_A = "1900000109";
   private static final String SUB_B = "1900000110";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -377,7 +375,7 @@ class SimulatorTest {
     return Stream.of(
         Arguments.of(BODY.replace("39900", "40000"), "total_amount"),
         Arguments.of(BODY.replace("{\"service_id\"", "{\"foo\":1,\"service_id\""), "foo"),
-        Arguments.of(BODY.replace("\"service_id\":\"2002000000000558128851361561536\",", ""), "service_id"),
+        Arguments.of(BODY.replace("\"service_id\":\"" + SampleRequest.SERVICE_ID + "\",", ""), "service_id"),
         Arguments.of(BODY.replace("就餐费用", "就餐\uD83D\uDE00"), "post_payments[0].name"),
         Arguments.of(BODY.replace("就餐费用", "一二三四五六七八九十一二三四五六七八九十一"), "post_payments[0].name"),
         Arguments.of(BODY.replace("40000", "40000.0"), "post_payments[0].amount"),

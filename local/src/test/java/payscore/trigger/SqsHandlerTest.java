@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import payscore.harness.FunctionHarness;
 import payscore.harness.LambdaContext;
 import payscore.harness.FunctionTest;
+import payscore.harness.SampleRequest;
 import payscore.simulator.Behaviour;
 import payscore.simulator.RecordedRequest;
 import payscore.simulator.Verdict;
@@ -348,7 +349,7 @@ class SqsHandlerTest extends FunctionTest {
   @Test
   void bodiesThatAreNotJsonOrLackTheOrderNumberAreParkedUnchanged() throws IOException {
     String notJson = "out_order_no=ORDER-N1&total_amount=39900 \t就餐费用";
-    String noOrderNo = "{\n  \"service_id\" : \"2002000000000558128851361561536\",\n"
+    String noOrderNo = "{\n  \"service_id\" : \"" + SampleRequest.SERVICE_ID + "\",\n"
         + ((ObjectNode) JSON.readTree(VALID)).without(List.of("out_order_no", "service_id")).toPrettyString().substring(1);
 
     JsonNode response = batch(notJson, noOrderNo);
