@@ -50,7 +50,8 @@ final class BrokenBody extends CaseBuilder {
           "mutate/too-long", "mutate/too-short" -> breakAValue();
       case "mutate/int-bounds", "mutate/array-bounds", "mutate/bad-date",
           "mutate/dup-discount-name", "mutate/total-off-by-one" -> breakABound();
-      case "mutate/four-byte", "mutate/four-byte-escaped", "mutate/lone-surrogate" -> breakTheText();
+      case "mutate/four-byte", "mutate/four-byte-escaped", "mutate/control-char", "mutate/lone-surrogate" ->
+          breakTheText();
       case "mutate/unknown-field", "mutate/nested-unknown-field", "mutate/renamed-key",
           "mutate/dup-key", "mutate/huge-number", "mutate/float", "mutate/deep-nesting" -> breakTheShape();
       default -> breakTheSyntaxOrOrderNumber();
