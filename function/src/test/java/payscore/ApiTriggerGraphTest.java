@@ -367,7 +367,7 @@ class ApiTriggerGraphTest {
   @Test
   void givenAClaimThatLandedAndCouldNotBeAbandoned_whenItsLeasePasses_thenARefusalOfTheRetryIsOutcomeUnknown() {
     graph.store.failNext(Verb.CLAIM, Fault.answerLost());
-    graph.store.failNext(Verb.ABANDON, Fault.refused());
+    graph.store.failEvery(Verb.ABANDON, Fault.timedOut(false));
     assertEquals(503, HttpAnswer.of(graph.api(Payload.HTTP_API_2_0.post(ORDER, BODY))).status());
     graph.forget();
     HttpAnswer whileHeld = HttpAnswer.of(graph.api(Payload.HTTP_API_2_0.post(ORDER, BODY)));

@@ -105,9 +105,17 @@ enum SendRow {
       answers(503, "DEPENDENCY_UNAVAILABLE", "1").counts(Metric.Failed, true).then(Disposition.RETRY).wechat(0)
           .leaves(Left.ABSENT)),
   /** The claim landed and could not be abandoned either: it stays until its lease ends. */
-  DEPENDENCY_UNAVAILABLE_CLAIM_APPLIED_ABANDON_FAILED(g -> {
+  /** The claim landed unanswered; giving it back failed once and is retried: nothing is left. */
+  DEPENDENCY_UNAVAILABLE_CLAIM_APPLIED_ABANDON_RETRIED(g -> {
     g.store.failNext(Verb.CLAIM, answerLost());
     g.store.failNext(Verb.ABANDON, refused());
+  }, BODY, INVOCATION,
+      answers(503, "DEPENDENCY_UNAVAILABLE", "1").counts(Metric.Failed, true).then(Disposition.RETRY).wechat(0)
+          .leaves(Left.ABSENT)),
+  /** The claim landed unanswered and DynamoDB stays unreachable: the claim stands until its lease. */
+  DEPENDENCY_UNAVAILABLE_CLAIM_APPLIED_ABANDON_FAILED(g -> {
+    g.store.failNext(Verb.CLAIM, answerLost());
+    g.store.failEvery(Verb.ABANDON, timedOut(false));
   }, BODY, INVOCATION,
       answers(503, "DEPENDENCY_UNAVAILABLE", "1").counts(Metric.Failed, true).then(Disposition.RETRY).wechat(0)
           .leaves(Left.IN_PROGRESS)),

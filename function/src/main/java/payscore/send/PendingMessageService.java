@@ -112,7 +112,7 @@ public final class PendingMessageService {
       claim = store.within(budget.writeTime(now, sendDeadline))
           .claim(key, hash, token, now, budget.leaseUntil(invocationEnd), now.plus(recordLifetime).getEpochSecond());
     } catch (StoreUnavailableException e) {
-      if (e.mayHaveBeenApplied()) abandon(key, token);
+      if (e.mayHaveBeenApplied()) abandon(key, token, budget.writeBy(invocationEnd));
       return new SendResult.DependencyUnavailable(e.getMessage() + "; nothing was sent");
     }
     Claim.Granted granted;
@@ -272,12 +272,17 @@ public final class PendingMessageService {
     }
   }
 
-  /** A claim whose answer never came may still have been applied: give it back if it was. */
-  private void abandon(String key, String token) {
+  /**
+   * A claim whose answer never came may still have been applied: it is given back, retried as the
+   * outcome's writes are until {@code until}. The claim is the mark that the request leaves, so one
+   * left behind would count as "may have reached WeChat" although this request never sent it.
+   */
+  private void abandon(String key, String token, Instant until) {
     try {
-      store.within(budget.minWrite().multipliedBy(5)).abandon(key, token);
+      retried(view -> view.abandon(key, token), until);
     } catch (StoreUnavailableException e) {
-      // The claim, if applied, ends with its lease; it counts as "may have reached WeChat" then.
+      // DynamoDB stayed unreachable: the claim, if applied, ends with its lease and counts as
+      // "may have reached WeChat" then (README, Known limits).
     }
   }
 

@@ -73,6 +73,35 @@ class ClaimIsTheSendingMarkThroughRuntimeTest extends ThroughFaultProxy {
   }
 
   @Test
+  void aClaimWhoseAnswersAreLostIsGivenBackOnceDynamoDbAnswersAgainWithinTheInvocation() {
+    String order = "LOST-CLAIM-BRIEF-OUTAGE-1";
+    // The claim is applied and its answers lost; DynamoDB then stays unreachable for 3 s (as when its
+    // endpoint restarts), well inside the invocation: the claim must still be given back.
+    ActiveRule lost = proxy.inject(FaultRule.always("UpdateItem", Fault.dropAnswer())
+        .whereBodyContains(key(order)).whereBodyContains(CLAIM));
+    ActiveRule unreachable = proxy.inject(FaultRule.always("DeleteItem", Fault.reset()).whereBodyContains(key(order)));
+    Thread lifter = liftAfter(unreachable, Duration.ofSeconds(3));
+
+    ApiAnswer unavailable = post(order, body(1500));
+    proxy.remove(lost);
+
+    assertEquals(503, unavailable.status(), unavailable.toString());
+    assertTrue(unreachable.fired() >= 1, "giving the claim back failed at first");
+    assertTrue(harness.wechat.requestsFor(order).isEmpty(), "nothing reached WeChat");
+    assertEquals(Optional.empty(), harness.record(order), "given back once DynamoDB answered again");
+
+    ApiAnswer different = post(order, body(2500));
+
+    assertSentNow(different, order);
+    assertEquals(1, harness.wechat.acceptedCount(order));
+    try {
+      lifter.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
   void aClaimAppliedWhileDynamoDbStaysUnreachableEndsInOneSendOfTheSameBody() throws Exception {
     String order = "LOST-CLAIM-AND-ABANDON-1";
     // The claim is applied and every answer lost; giving it back fails too (DynamoDB unreachable).
