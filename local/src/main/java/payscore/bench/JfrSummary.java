@@ -27,8 +27,9 @@ final class JfrSummary {
     CATEGORIES.put("java.time formatting", List.of("java.time.format.", "java.time.Instant.toString"));
     CATEGORIES.put("AWS SDK: marshalling/unmarshalling", List.of("software.amazon.awssdk.protocols.",
         "software.amazon.awssdk.thirdparty.jackson"));
-    CATEGORIES.put("AWS SDK: HTTP client (URL connection)", List.of("software.amazon.awssdk.http.urlconnection.",
-        "sun.net.www.", "java.net.HttpURLConnection"));
+    CATEGORIES.put("AWS calls: HttpURLConnection (ours and the SDK's)", List.of(
+        "software.amazon.awssdk.http.urlconnection.", "sun.net.www.", "java.net.HttpURLConnection"));
+    CATEGORIES.put("AWS calls: our JSON client, SigV4, DynamoDB items", List.of("payscore.aws."));
     CATEGORIES.put("AWS SDK: signing (SigV4)", List.of("software.amazon.awssdk.http.auth.aws.",
         "software.amazon.awssdk.auth.signer."));
     CATEGORIES.put("AWS SDK: pipeline, interceptors, endpoints", List.of("software.amazon.awssdk."));
