@@ -10,14 +10,14 @@ import java.time.ZoneOffset;
  * A clock that stands still until a test or a fake steps it: a lease passes in one call, and a
  * dependency that "took its whole budget" moves time on without the test waiting for it.
  */
-final class StepClock extends Clock {
+public final class StepClock extends Clock {
   private volatile Instant now;
 
-  StepClock(Instant start) {
+  public StepClock(Instant start) {
     this.now = start;
   }
 
-  synchronized void advance(Duration step) {
+  public synchronized void advance(Duration step) {
     now = now.plus(step);
   }
 

@@ -51,6 +51,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import payscore.StepClock;
 import payscore.idempotency.Claim;
 import payscore.idempotency.Finish;
 import payscore.idempotency.IdempotencyRecord;
@@ -97,7 +98,7 @@ class PendingMessageServiceTest {
   static PrivateKey merchantKey;
   static KeyPair wechatpayKey;
 
-  final SteppableClock clock = new SteppableClock(Instant.parse("2025-03-01T08:00:00Z"));
+  final StepClock clock = new StepClock(Instant.parse("2025-03-01T08:00:00Z"));
   final InMemoryIdempotencyStore store = new InMemoryIdempotencyStore();
   final AtomicInteger tokens = new AtomicInteger();
   FakeWeChatPay wechat;
@@ -570,34 +571,6 @@ class PendingMessageServiceTest {
   static URI closedPort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return URI.create("http://127.0.0.1:" + socket.getLocalPort());
-    }
-  }
-
-  /** A clock that stands still until a test steps it: a lease passes in one call, not in a wait. */
-  static final class SteppableClock extends Clock {
-    private volatile Instant now;
-
-    SteppableClock(Instant start) {
-      this.now = start;
-    }
-
-    synchronized void advance(Duration step) {
-      now = now.plus(step);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      throw new UnsupportedOperationException("a steppable clock is always UTC");
     }
   }
 
